@@ -1,0 +1,776 @@
+"""Open a bundle (directory, tar/tgz/txz, zip, single .gz, single file) and stream its members.
+
+The reader never extracts anything and never follows a link: each regular file is offered
+once, as a stream, in archive order (one pass; a tar member's stream is valid only until the
+next member is requested). Archives inside the bundle are opened in place, up to
+`Limits.max_depth`. Everything the reader refuses or cuts is recorded in `Bundle.issues` and,
+for members, on the member itself, so the report can say so.
+"""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import io
+import lzma
+import os
+import posixpath
+import stat
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from analyzer.bundle.limits import Limits
+
+CHUNK = 1 << 20
+# Decompressing in a separate thread pays off on big inputs; on a damaged one it loses the
+# last block it was working on, so small inputs are read without it.
+THREADED_MIN = 64 << 20
+# Decompressed bytes asked for at a time: what a damaged stream can lose at its end.
+PASS_CHUNK = 64 << 10
+ARCHIVE_SEP = "!"
+
+
+class BundleError(Exception):
+    """The input cannot be read as a bundle at all (exit code 2)."""
+
+
+@dataclass(slots=True)
+class Issue:
+    """Something the reader refused, cut or could not read; becomes a `bundle` finding."""
+
+    code: str  # path-escape, link, special-file, member-limit, total-limit, member-count,
+    # depth-limit, ratio-limit, corrupt, encrypted, unreadable
+    path: str
+    message: str
+
+
+class _Budget:
+    """Byte counters shared by every stream of one bundle."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.total = 0
+        self.exhausted = False
+        self.input_read = 0  # bytes of the input file(s) consumed, for progress
+
+
+class _Counting(io.RawIOBase):
+    """Counts the bytes read through it (the compressed side of a stream)."""
+
+    def __init__(self, inner: BinaryIO, budget: _Budget | None = None) -> None:
+        self.inner = inner
+        self.count = 0
+        self.budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        data = self.inner.read(len(b))
+        n = len(data)
+        b[:n] = data
+        self.count += n
+        if self.budget is not None:
+            self.budget.input_read += n
+        return n
+
+
+class _RatioGuard:
+    """Stops a decompressed stream whose output outgrows its compressed input (a bomb)."""
+
+    def __init__(self, compressed: Callable[[], int], limits: Limits) -> None:
+        self.compressed = compressed
+        self.produced = 0
+        self.limits = limits
+
+    def over(self, n: int) -> bool:
+        self.produced += n
+        if self.produced < self.limits.ratio_floor:
+            return False
+        return self.produced > self.limits.max_ratio * max(self.compressed(), 1)
+
+
+class LimitedStream(io.RawIOBase):
+    """A member's content: enforces the per-member, whole-bundle and ratio limits.
+
+    When a limit is reached the stream ends early and `cut` says why; read errors of a corrupt
+    archive also end the stream, with `cut` set.
+    """
+
+    def __init__(
+        self,
+        inner: BinaryIO,
+        budget: _Budget,
+        guards: list[_RatioGuard],
+        on_input: Callable[[int], None] | None = None,
+    ) -> None:
+        self.inner = inner
+        self.budget = budget
+        self.guards = guards
+        self.read_bytes = 0
+        self.cut: str | None = None
+        self.cut_code: str | None = None
+        self.on_input = on_input
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        if self.cut:
+            return 0
+        limits = self.budget.limits
+        want = len(b)
+        room = min(
+            limits.max_member_bytes - self.read_bytes, limits.max_total_bytes - self.budget.total
+        )
+        if room <= 0:
+            self._stop_for_limit()
+            return 0
+        try:
+            data = self.inner.read(min(want, room))
+        except _READ_ERRORS as exc:
+            self.cut = f"the archive is damaged here ({_describe(exc)}); only the first {self.read_bytes} bytes could be read"
+            self.cut_code = "corrupt"
+            return 0
+        n = len(data)
+        if not n:
+            return 0
+        b[:n] = data
+        self.read_bytes += n
+        self.budget.total += n
+        if self.on_input is not None:
+            self.on_input(n)
+        for g in self.guards:
+            if g.over(n):
+                self.cut = (
+                    f"decompressed data grew past {self.budget.limits.max_ratio}:1 of its compressed size "
+                    f"(a compression bomb?); stopped after {self.read_bytes} bytes"
+                )
+                self.cut_code = "ratio-limit"
+                self.budget.exhausted = True
+                break
+        return n
+
+    def _stop_for_limit(self) -> None:
+        limits = self.budget.limits
+        if self.read_bytes >= limits.max_member_bytes:
+            self.cut = f"member is larger than the per-member limit of {limits.max_member_bytes} bytes; the rest was not read"
+            self.cut_code = "member-limit"
+        else:
+            self.cut = f"the bundle's total limit of {limits.max_total_bytes} decompressed bytes was reached; the rest was not read"
+            self.cut_code = "total-limit"
+            self.budget.exhausted = True
+
+
+@dataclass(slots=True)
+class Member:
+    """One file of the bundle. `open()` may be called once; the stream ends with the member."""
+
+    path: str
+    size: int | None = None
+    skipped: str | None = None  # reason when the reader refused the member
+    skipped_code: str | None = None
+    compressed: bool = False  # a single .gz/.xz/.bz2 file, shown decompressed
+    _stream: LimitedStream | None = None
+    _opener: Callable[[], LimitedStream] | None = None
+    _opened: list[LimitedStream] = field(default_factory=list)
+
+    def open(self) -> BinaryIO:
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+        elif self._opener is not None:
+            stream = self._opener()
+        else:
+            raise BundleError(f"{self.path} has no content to read")
+        self._opened.append(stream)
+        return io.BufferedReader(stream, CHUNK)  # type: ignore[arg-type]
+
+    @property
+    def cut(self) -> str | None:
+        for s in self._opened:
+            if s.cut:
+                return s.cut
+        return None
+
+    @property
+    def cut_code(self) -> str | None:
+        for s in self._opened:
+            if s.cut_code:
+                return s.cut_code
+        return None
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def normalize(name: str) -> str | None:
+    """An archive member name as a bundle path, or None when it points outside the bundle."""
+    name = name.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return None
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        return None
+    return "/".join(parts)
+
+
+def _inside(base_dir: str, target: str) -> str | None:
+    """Where a link target lands, relative to the bundle root, or None when outside."""
+    if target.startswith("/"):
+        return None
+    joined = posixpath.normpath(posixpath.join(base_dir, target))
+    if joined.startswith("../") or joined == "..":
+        return None
+    return joined
+
+
+_GZIP = b"\x1f\x8b"
+_XZ = b"\xfd7zXZ\x00"
+_BZ2 = b"BZh"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def _is_tar(head: bytes) -> bool:
+    return len(head) >= 262 and head[257:262] == b"ustar"
+
+
+def _compression(head: bytes) -> str | None:
+    if head.startswith(_GZIP):
+        return "gzip"
+    if head.startswith(_XZ):
+        return "xz"
+    if head.startswith(_BZ2) and len(head) > 3 and head[3:4].isdigit():
+        return "bz2"
+    return None
+
+
+def _decompressor(kind: str, raw: BinaryIO, threaded: bool = False) -> BinaryIO:
+    """A decompressing reader: python-isal when present (much faster), else zlib-ng, else stdlib."""
+    if kind == "gzip":
+        try:
+            if threaded:
+                from isal import igzip_threaded
+
+                return igzip_threaded.open(raw, "rb", threads=1)  # type: ignore[no-any-return]
+            from isal import igzip
+
+            return igzip.IGzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        except ImportError:
+            pass
+        try:
+            from zlib_ng import gzip_ng
+
+            return gzip_ng.GzipFile(fileobj=raw, mode="rb")  # type: ignore[no-any-return]
+        except ImportError:
+            import gzip
+
+            return gzip.GzipFile(fileobj=raw, mode="rb")
+    if kind == "xz":
+        return lzma.LZMAFile(raw, "rb")  # type: ignore[return-value]
+    return bz2.BZ2File(raw, "rb")  # type: ignore[return-value]
+
+
+def gzip_engine() -> str:
+    """Which gzip implementation this installation uses."""
+    try:
+        import isal  # noqa: F401
+
+        return "isal"
+    except ImportError:
+        pass
+    try:
+        import zlib_ng  # noqa: F401
+
+        return "zlib-ng"
+    except ImportError:
+        return "zlib"
+
+
+class Bundle:
+    """A bundle on disk. Iterate `members()` once; read `issues` afterwards."""
+
+    def __init__(self, path: str | os.PathLike[str], limits: Limits | None = None) -> None:
+        self.path = Path(path)
+        self.limits = limits or Limits()
+        self.issues: list[Issue] = []
+        self.budget = _Budget(self.limits)
+        self.member_count = 0
+        self.readable_members = 0
+        self.current: str | None = None
+        self.kind = "unknown"  # directory | tar | zip | compressed-file | file
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        if not self.path.exists():
+            raise BundleError(f"{path}: no such file or directory")
+        st = self.path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            self.kind = "directory"
+            self.input_size = _dir_size(self.path)
+        elif stat.S_ISREG(st.st_mode):
+            self.input_size = st.st_size
+            if st.st_size == 0:
+                raise BundleError(f"{path}: the file is empty")
+        else:
+            raise BundleError(f"{path}: not a regular file or directory")
+        if not os.access(self.path, os.R_OK):
+            raise BundleError(f"{path}: permission denied")
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def close(self) -> None:
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+
+    def __enter__(self) -> Bundle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- iteration -------------------------------------------------------------------------
+
+    def members(self) -> Iterator[Member]:
+        try:
+            if self.kind == "directory":
+                yield from self._counted(self._dir_members())
+            else:
+                yield from self._counted(self._file_members())
+        finally:
+            self.current = None
+
+    def _counted(self, it: Iterator[Member]) -> Iterator[Member]:
+        for m in it:
+            self.member_count += 1
+            if self.member_count > self.limits.max_members:
+                self.issues.append(
+                    Issue(
+                        "member-count",
+                        m.path,
+                        f"the bundle has more than {self.limits.max_members} files; the rest were not read",
+                    )
+                )
+                return
+            if m.skipped is None:
+                self.readable_members += 1
+            self.current = m.path
+            yield m
+            if self.budget.exhausted:
+                if not any(i.code in ("total-limit", "ratio-limit") for i in self.issues):
+                    self.issues.append(
+                        Issue(
+                            "total-limit",
+                            m.path,
+                            "reading stopped at this member; later members were not read",
+                        )
+                    )
+                return
+
+    def _issue(self, code: str, path: str, message: str) -> None:
+        self.issues.append(Issue(code, path, message))
+
+    def _skip(self, path: str, code: str, reason: str) -> Member:
+        self._issue(code, path, reason)
+        return Member(path=path, skipped=reason, skipped_code=code)
+
+    def _dir_members(self) -> Iterator[Member]:
+        root = self.path
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames.sort()
+            rel_dir = os.path.relpath(dirpath, root)
+            rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
+            # directory symlinks are listed by os.walk among dirnames but not entered
+            names = sorted(
+                filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+            )
+            dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+            for fname in names:
+                full = os.path.join(dirpath, fname)
+                rel = f"{rel_dir}/{fname}" if rel_dir else fname
+                try:
+                    st = os.lstat(full)
+                except OSError as exc:
+                    yield self._skip(rel, "unreadable", f"cannot be read: {_describe(exc)}")
+                    continue
+                if stat.S_ISLNK(st.st_mode):
+                    yield self._link_member(rel, os.readlink(full), rel_dir, symbolic=True)
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    yield self._skip(
+                        rel, "special-file", "not a regular file (device, FIFO or socket); skipped"
+                    )
+                    continue
+                yield from self._from_opener(rel, st.st_size, _file_opener(full), depth=0)
+
+    def _link_member(self, rel: str, target: str, rel_dir: str, *, symbolic: bool) -> Member:
+        where = _inside(rel_dir, target) if symbolic else normalize(target)
+        what = "symbolic link" if symbolic else "hard link"
+        if where is None:
+            return self._skip(
+                rel, "link", f"{what} pointing outside the bundle ({target}); not followed"
+            )
+        # links inside the bundle are not an incident: the target is read where it is
+        return Member(
+            path=rel, skipped=f"{what} to {where}; read there", skipped_code="link-inside"
+        )
+
+    def _file_members(self) -> Iterator[Member]:
+        with open(self.path, "rb") as raw_file:
+            counting = _Counting(raw_file, self.budget)  # type: ignore[arg-type]
+            yield from self._from_stream(
+                self.path.name,
+                self.input_size,
+                counting,
+                depth=0,
+                guards=[],
+                top=True,  # type: ignore[arg-type]
+            )
+
+    # -- archives ---------------------------------------------------------------------------
+
+    def _tar_members(
+        self, stream: BinaryIO, prefix: str, depth: int, guards: list[_RatioGuard]
+    ) -> Iterator[Member]:
+        label = prefix.rstrip(ARCHIVE_SEP) or self.path.name
+        try:
+            tar = tarfile.open(fileobj=stream, mode="r|")  # noqa: SIM115 - streamed, closed with the bundle
+        except _READ_ERRORS as exc:
+            self._issue("corrupt", label, f"not a readable tar archive ({_describe(exc)})")
+            return
+        count = 0
+        while True:
+            try:
+                info = tar.next()
+            except _READ_ERRORS as exc:
+                self._issue(
+                    "corrupt",
+                    label,
+                    f"the archive is damaged or truncated after {count} entries ({_describe(exc)}); "
+                    "what came before was read",
+                )
+                return
+            if info is None:
+                return
+            count += 1
+            path = normalize(info.name)
+            shown = prefix + (path if path is not None else info.name)
+            if path is None:
+                yield self._skip(
+                    shown,
+                    "path-escape",
+                    "member path leaves the bundle (absolute or '..'); skipped",
+                )
+                continue
+            if info.isdir():
+                continue
+            if info.issym() or info.islnk():
+                base = posixpath.dirname(path)
+                m = self._link_member(shown, info.linkname, base, symbolic=info.issym())
+                yield m
+                continue
+            if not info.isfile():
+                yield self._skip(
+                    shown, "special-file", "not a regular file (device, FIFO or other); skipped"
+                )
+                continue
+            try:
+                fobj = tar.extractfile(info)
+            except (tarfile.TarError, OSError) as exc:
+                yield self._skip(shown, "unreadable", f"cannot be read: {_describe(exc)}")
+                continue
+            if fobj is None:
+                continue
+            yield from self._from_stream(shown, info.size, fobj, depth, guards)  # type: ignore[arg-type]
+            if self.budget.exhausted:
+                return
+
+    def _zip_members(self, zpath: str, prefix: str, depth: int) -> Iterator[Member]:
+        label = prefix.rstrip(ARCHIVE_SEP) or self.path.name
+        try:
+            zf = zipfile.ZipFile(zpath)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            self._issue("corrupt", label, f"not a readable zip archive ({_describe(exc)})")
+            return
+        with zf:
+            for info in zf.infolist():
+                path = normalize(info.filename)
+                shown = prefix + (path if path is not None else info.filename)
+                if path is None:
+                    yield self._skip(
+                        shown,
+                        "path-escape",
+                        "member path leaves the bundle (absolute or '..'); skipped",
+                    )
+                    continue
+                if info.is_dir():
+                    continue
+                mode = info.external_attr >> 16
+                if stat.S_ISLNK(mode):
+                    yield self._skip(shown, "link", "symbolic link inside a zip; not followed")
+                    continue
+                if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+                    yield self._skip(shown, "special-file", "not a regular file; skipped")
+                    continue
+                if info.flag_bits & 0x1:
+                    yield self._skip(shown, "encrypted", "encrypted zip member; cannot be read")
+                    continue
+                try:
+                    fobj = zf.open(info)
+                except (
+                    zipfile.BadZipFile,
+                    OSError,
+                    NotImplementedError,
+                    RuntimeError,
+                    ValueError,
+                    EOFError,
+                ) as exc:
+                    yield self._skip(shown, "unreadable", f"cannot be read: {_describe(exc)}")
+                    continue
+                guard = _RatioGuard(lambda size=info.compress_size: size, self.limits)
+                with fobj:
+                    yield from self._from_stream(shown, info.file_size, fobj, depth, [guard])  # type: ignore[arg-type]
+                if self.budget.exhausted:
+                    return
+
+    def _from_opener(
+        self, path: str, size: int, opener: Callable[[], BinaryIO], depth: int
+    ) -> Iterator[Member]:
+        try:
+            fobj = opener()
+        except OSError as exc:
+            yield self._skip(path, "unreadable", f"cannot be read: {_describe(exc)}")
+            return
+        with fobj:
+            counting = _Counting(fobj, self.budget)
+            yield from self._from_stream(path, size, counting, depth, [])  # type: ignore[arg-type]
+
+    def _from_stream(
+        self,
+        path: str,
+        size: int | None,
+        fobj: BinaryIO,
+        depth: int,
+        guards: list[_RatioGuard],
+        top: bool = False,
+    ) -> Iterator[Member]:
+        """Offer one file, or open it as an archive when it is one.
+
+        `top` is the bundle file itself: an archive there is the bundle (its members have no
+        prefix) and anything else is a one-member bundle.
+        """
+        buffered = io.BufferedReader(_Passthrough(fobj), CHUNK)  # type: ignore[arg-type]
+        try:
+            head = buffered.peek(512)[:512]
+        except _READ_ERRORS as exc:
+            if top:
+                raise BundleError(f"{self.path}: cannot be read ({_describe(exc)})") from None
+            yield self._skip(path, "corrupt", f"cannot be read ({_describe(exc)})")
+            return
+        comp = _compression(head)
+        is_zip = head.startswith(_ZIP)
+        is_tar = _is_tar(head)
+        child_depth = depth if top else depth + 1
+        if (is_zip or is_tar) and child_depth > self.limits.max_depth:
+            yield self._skip(
+                path,
+                "depth-limit",
+                f"archive nested more than {self.limits.max_depth} levels deep; not opened",
+            )
+            return
+        prefix = "" if top else path + ARCHIVE_SEP
+        if is_zip:
+            if top:
+                self.kind = "zip"
+                yield from self._zip_members(str(self.path), prefix="", depth=0)
+            else:
+                yield from self._nested_zip(path, buffered, child_depth)
+            return
+        if is_tar:
+            if top:
+                self.kind = "tar"
+            else:
+                yield _archive_member(path, size)
+            yield from self._tar_members(buffered, prefix=prefix, depth=child_depth, guards=guards)
+            return
+        if comp:
+            counting = _Counting(buffered)  # type: ignore[arg-type]
+            try:
+                inner = _decompressor(comp, counting, threaded=top and comp == "gzip" and (self.input_size or 0) > THREADED_MIN)  # type: ignore[arg-type]
+                ibuf = io.BufferedReader(_Passthrough(inner), CHUNK)  # type: ignore[arg-type]
+                ihead = ibuf.peek(512)[:512]
+            except _READ_ERRORS as exc:
+                if top:
+                    raise BundleError(
+                        f"{self.path}: not a readable {comp} file ({_describe(exc)})"
+                    ) from None
+                yield self._skip(
+                    path,
+                    "corrupt",
+                    f"looks {comp}-compressed but cannot be decompressed ({_describe(exc)})",
+                )
+                return
+            guard = _RatioGuard(lambda: counting.count, self.limits)
+            if _is_tar(ihead):
+                if child_depth > self.limits.max_depth:
+                    yield self._skip(
+                        path,
+                        "depth-limit",
+                        f"archive nested more than {self.limits.max_depth} levels deep; not opened",
+                    )
+                    return
+                if top:
+                    self.kind = "tar"
+                else:
+                    yield _archive_member(path, size)
+                yield from self._tar_members(
+                    ibuf, prefix=prefix, depth=child_depth, guards=[*guards, guard]
+                )
+                return
+            if top:
+                self.kind = "compressed-file"
+                path = _strip_compression_suffix(path)
+            yield Member(
+                path=path,
+                size=None,
+                compressed=True,
+                _stream=LimitedStream(ibuf, self.budget, [*guards, guard]),
+            )  # type: ignore[arg-type]
+            return
+        if top:
+            self.kind = "file"
+        yield Member(path=path, size=size, _stream=LimitedStream(buffered, self.budget, guards))  # type: ignore[arg-type]
+
+    def _nested_zip(self, path: str, buffered: BinaryIO, depth: int) -> Iterator[Member]:
+        """A zip needs random access: copy it (within the member limit) to a private temp file."""
+        if self._tmpdir is None:
+            self._tmpdir = tempfile.TemporaryDirectory(prefix="analyze-")
+        fd, tmp = tempfile.mkstemp(dir=self._tmpdir.name, suffix=".zip")
+        try:
+            written = 0
+            with os.fdopen(fd, "wb") as out:
+                while True:
+                    try:
+                        chunk = buffered.read(CHUNK)
+                    except _READ_ERRORS as exc:
+                        yield self._skip(path, "corrupt", f"cannot be read ({_describe(exc)})")
+                        return
+                    if not chunk:
+                        break
+                    written += len(chunk)
+                    if written > self.limits.max_member_bytes:
+                        yield self._skip(
+                            path,
+                            "member-limit",
+                            "nested zip larger than the per-member limit; not opened",
+                        )
+                        return
+                    out.write(chunk)
+            yield _archive_member(path, written)
+            yield from self._zip_members(tmp, prefix=path + ARCHIVE_SEP, depth=depth)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """Every error a damaged archive can raise while read (the fast decoders have their own)."""
+    errors: list[type[BaseException]] = [
+        OSError,
+        EOFError,
+        zlib.error,
+        lzma.LZMAError,
+        tarfile.TarError,
+        zipfile.BadZipFile,
+        ValueError,
+    ]
+    try:
+        from isal.igzip_lib import IsalError
+
+        errors.append(IsalError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+_READ_ERRORS = _read_errors()
+
+
+def _archive_member(path: str, size: int | None) -> Member:
+    return Member(
+        path=path,
+        size=size,
+        skipped=f"nested archive; its members are listed as {path}{ARCHIVE_SEP}…",
+        skipped_code="archive",
+    )
+
+
+def _strip_compression_suffix(name: str) -> str:
+    low = name.lower()
+    for suffix in (".gz", ".xz", ".bz2"):
+        if low.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+class _Passthrough(io.RawIOBase):
+    """Adapts a decompressor (whose errors may be any of several types) to a raw stream."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self.inner = inner
+        # read1 hands over what one decompression step produced, so the data before a
+        # damaged spot is delivered before the error is raised
+        self._read = getattr(inner, "read1", inner.read)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        data = self._read(min(len(b), PASS_CHUNK))
+        n = len(data)
+        b[:n] = data
+        return n
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        finally:
+            super().close()
+
+
+def _file_opener(full: str) -> Callable[[], BinaryIO]:
+    def opener() -> BinaryIO:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(full, flags)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise OSError("not a regular file")
+        return os.fdopen(fd, "rb", buffering=0)
+
+    return opener
+
+
+def _dir_size(root: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(root, followlinks=False):
+        for f in files:
+            try:
+                st = os.lstat(os.path.join(dirpath, f))
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                total += st.st_size
+    return total
+
+
+def open_bundle(path: str | os.PathLike[str], limits: Limits | None = None) -> Bundle:
+    return Bundle(path, limits)

@@ -1,0 +1,1 @@
+"""Gathering a bundle from a live podman or OpenShift deployment."""

@@ -1,0 +1,1 @@
+"""The rule engine: loading YAML rules, scanning logs once, evaluating conditions."""

@@ -1,0 +1,236 @@
+"""Rule tests as data: tests/rule_cases/<ID>.yaml, run by pytest and by `analyze rules test`.
+
+A case file names its rule and holds named cases (`fires_…`, `silent_…`, `skipped_…`):
+
+    rule: DB001
+    fires_on_refused_connection:
+      given:
+        quay_log: |            # by artifact kind: the text as found in a bundle...
+          gunicorn-web stdout | 2024-... [ERROR] ...
+        postgres/db/logs/postgresql-Thu.log: |   # ...or by member path (classified as usual)
+          ...
+      expect:
+        - "the exact message of each finding, in order"
+    silent_when_healthy:
+      given: {...}
+      expect: []
+    skipped_without_logs:
+      given: {}
+      expect: skipped          # the rule is not evaluable (or not applicable)
+
+Optional per case: `since`/`until` (as on the command line) and `evidence: ["path:line", ...]`
+(the first finding's evidence locations, in order).
+Each case runs the real pipeline on a bundle made of exactly the given members.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analyzer.artifacts import safeload
+from analyzer.engine.rules import RuleSet
+from analyzer.model import ARTIFACT_KINDS
+
+CASE_PREFIXES = ("fires_", "silent_", "skipped_")
+
+# Where a member given by kind is placed (realistic paths, so path-aware rules see real shapes).
+DEFAULT_PATHS = {
+    "quay_config": "quay/quay-app/config.yaml",
+    "quay_log": "quay/quay-app/logs/current.log",
+    "health_instance": "quay/health/instance.json",
+    "health_endtoend": "quay/health/endtoend.json",
+    "health_warning": "quay/health/warning.json",
+    "podman_stats": "runtime/stats.txt",
+    "pod_stats": "runtime/pod-stats.txt",
+    "top_pods": "runtime/top-pods.txt",
+    "df": "postgres/postgresql/df.txt",
+    "container_list": "runtime/ps.txt",
+    "container_inspect": "quay/quay-app/inspect.json",
+    "pg_conf": "postgres/postgresql/postgresql.conf",
+    "pg_settings": "postgres/postgresql/settings.txt",
+    "pg_log": "postgres/postgresql/logs/postgresql-Thu.log",
+    "redis_log": "redis/redis/logs/current.log",
+    "clair_config": "clair/clairv4/config.yaml",
+    "clair_log": "clair/clairv4/logs/current.log",
+    "quayregistry_cr": "runtime/quayregistry.yaml",
+    "k8s_resource": "runtime/pods.yaml",
+    "tls_cert": "quay/quay-app/ssl.cert",
+    "tls_key": "quay/quay-app/ssl.key",
+    "storage_listing": "storage/listing.txt",
+    "connectivity": "quay/quay-app/db-connectivity.txt",
+    "manifest": "manifest.json",
+}
+FILLER = (
+    "case-notes.txt"  # every case bundle has one harmless member, so "nothing given" is a bundle
+)
+
+
+@dataclass(slots=True)
+class CaseResult:
+    rule_id: str
+    name: str
+    ok: bool
+    detail: str = ""
+    file: str = ""
+
+
+class CaseFileError(Exception):
+    pass
+
+
+def load_case_file(path: Path) -> dict[str, Any]:
+    try:
+        data = safeload.load_yaml(path.read_text(encoding="utf-8")).data
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseFileError(f"{path}: cannot be read: {exc}") from None
+    except safeload.LoadError as exc:
+        raise CaseFileError(f"{path}: line {exc.line}: {exc.message}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rule"), str):
+        raise CaseFileError(f"{path}: a case file is a mapping with 'rule: <ID>' and named cases")
+    for name, case in data.items():
+        if name == "rule":
+            continue
+        if not str(name).startswith(CASE_PREFIXES):
+            raise CaseFileError(
+                f"{path}: case {name!r} must start with fires_, silent_ or skipped_"
+            )
+        if not isinstance(case, dict) or "expect" not in case or "given" not in case:
+            raise CaseFileError(f"{path}: case {name!r} needs 'given' and 'expect'")
+        extra = set(case) - {"given", "expect", "since", "until", "evidence"}
+        if extra:
+            raise CaseFileError(f"{path}: case {name!r}: unknown keys {sorted(extra)}")
+        given = case["given"] or {}
+        if not isinstance(given, dict):
+            raise CaseFileError(
+                f"{path}: case {name!r}: 'given' maps artifact kinds or member paths to text"
+            )
+        for key, text in given.items():
+            if not isinstance(text, str):
+                raise CaseFileError(f"{path}: case {name!r}: given {key!r} must be text")
+            if "/" not in key and "." not in key and key not in ARTIFACT_KINDS:
+                raise CaseFileError(
+                    f"{path}: case {name!r}: {key!r} is neither an artifact kind nor a member path"
+                )
+        exp = case["expect"]
+        if not (exp == "skipped" or isinstance(exp, list) and all(isinstance(m, str) for m in exp)):
+            raise CaseFileError(
+                f"{path}: case {name!r}: expect is a list of messages, [] or 'skipped'"
+            )
+        if str(name).startswith("fires_") and not exp:
+            raise CaseFileError(
+                f"{path}: case {name!r}: a fires_ case expects at least one message"
+            )
+    return data
+
+
+def case_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+
+
+def run_case(
+    ruleset: RuleSet, rule_id: str, name: str, case: dict[str, Any], file: str = ""
+) -> CaseResult:
+    from analyzer.cli import parse_time
+    from analyzer.pipeline import Options, analyze, select_rules
+
+    only = select_rules(ruleset, [rule_id], [])
+    if not only.rules:
+        return CaseResult(rule_id, name, False, f"no rule {rule_id} is loaded", file)
+    with tempfile.TemporaryDirectory(prefix="analyze-case-") as tmp:
+        root = Path(tmp)
+        forced: dict[str, str] = {}
+        (root / FILLER).write_text("rule case bundle\n", encoding="utf-8")
+        for key, text in (case.get("given") or {}).items():
+            if key in ARTIFACT_KINDS:
+                rel = DEFAULT_PATHS.get(key, f"{key}.txt")
+                forced[rel] = key
+            else:
+                rel = key
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        opts = Options(
+            since=parse_time(case.get("since"), "since"),
+            until=parse_time(case.get("until"), "until"),
+            force_kinds=forced,
+        )
+        result = analyze(root, opts, only)
+    check = next((c for c in result.checks if c.rule_id == rule_id), None)
+    if check is None:
+        return CaseResult(rule_id, name, False, "the rule did not run", file)
+    if check.status == "error":
+        return CaseResult(rule_id, name, False, f"the rule raised: {check.reason}", file)
+    messages = [f.message for f in result.findings if f.rule_id == rule_id]
+    expect = case["expect"]
+    if expect == "skipped":
+        if check.status in ("not_evaluable", "not_applicable"):
+            return CaseResult(rule_id, name, True, file=file)
+        return CaseResult(
+            rule_id,
+            name,
+            False,
+            f"expected the rule to be skipped; it was {check.status}: {messages or check.reason}",
+            file,
+        )
+    if check.status in ("not_evaluable", "not_applicable"):
+        return CaseResult(
+            rule_id, name, False, f"the rule was {check.status}: {check.reason}", file
+        )
+    if messages != list(expect):
+        return CaseResult(rule_id, name, False, _diff(list(expect), messages), file)
+    if case.get("evidence"):
+        first = next(f for f in result.findings if f.rule_id == rule_id)
+        got = [f"{e.path}:{e.line}" if e.line else e.path for e in first.evidence]
+        if got[: len(case["evidence"])] != list(case["evidence"]):
+            return CaseResult(
+                rule_id, name, False, f"evidence: expected {case['evidence']}, got {got}", file
+            )
+    return CaseResult(rule_id, name, True, file=file)
+
+
+def _diff(expected: list[str], got: list[str]) -> str:
+    lines = ["messages differ:"]
+    for label, items in (("expected", expected), ("got", got)):
+        lines.append(f"  {label} ({len(items)}):")
+        lines.extend(f"    - {m}" for m in items)
+        if not items:
+            lines.append("    (none)")
+    return "\n".join(lines)
+
+
+def run_all(
+    ruleset: RuleSet, directories: list[Path], only: set[str] | None = None
+) -> list[CaseResult]:
+    """Run every case file of the directories (only rules in `only`, when given)."""
+    results: list[CaseResult] = []
+    known = {r.id for r in ruleset.rules}
+    for d in directories:
+        if not d.is_dir():
+            continue
+        for f in case_files(d):
+            try:
+                data = load_case_file(f)
+            except CaseFileError as exc:
+                results.append(CaseResult(f.stem, "(file)", False, str(exc), str(f)))
+                continue
+            rid = data["rule"]
+            if only is not None and rid not in only:
+                continue
+            if f.stem != rid:
+                results.append(
+                    CaseResult(rid, "(file)", False, f"{f}: file name must be {rid}.yaml", str(f))
+                )
+                continue
+            if rid not in known:
+                results.append(
+                    CaseResult(rid, "(file)", False, f"{f}: no rule {rid} is loaded", str(f))
+                )
+                continue
+            for name, case in data.items():
+                if name == "rule":
+                    continue
+                results.append(run_case(ruleset, rid, str(name), case, str(f)))
+    return results

@@ -1,0 +1,139 @@
+"""The command line as a user meets it: exit codes, one-line errors, the JSON contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer.cli import main
+from analyzer.resources import load_schema
+from tests.conftest import DATA, tar_of
+
+HEALTHY = DATA / "quay" / "healthy-push-pull"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "analyzer", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def test_missing_file_exits_2_with_one_line(tmp_path: Path) -> None:
+    r = run("/no/such/file", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "no such file" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "content,why",
+    [(b"", "empty"), (b"\x7fELF\x02\x01" + bytes(range(200)), "not a bundle"), (b"\x1f\x8b\x08\x00garbage", "gzip")],
+    ids=["empty", "binary", "bad-gzip"],
+)
+def test_unreadable_inputs_exit_2(tmp_path: Path, content: bytes, why: str) -> None:
+    p = tmp_path / "input.bin"
+    p.write_bytes(content)
+    r = run(str(p))
+    assert r.returncode == 2, r.stderr
+    assert why in r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_empty_directory_exits_2(tmp_path: Path) -> None:
+    r = run(str(tmp_path))
+    assert r.returncode == 2
+    assert "no member could be read" in r.stderr
+
+
+def test_usage_errors_exit_2() -> None:
+    assert main([]) == 2
+    assert main(["x", "--format", "pdf"]) == 2
+    assert main(["x", "--fail-on", "sometimes"]) == 2
+    assert main(["x", "--since", "yesterday"]) == 2
+    assert main(["x", "--limit", "nonsense=1"]) == 2
+
+
+def test_reserved_subcommand_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["batch"]) == 2
+    assert "reserved" in capsys.readouterr().err
+    # a directory named like a subcommand is analyzed when written as ./rules
+    d = tmp_path / "rules"
+    d.mkdir()
+    (d / "config.yaml").write_text((HEALTHY / "config.yaml").read_text())
+    r = run("./rules", "-q", cwd=tmp_path)
+    assert r.returncode in (0, 1), r.stderr
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("analyze ")
+
+
+def test_json_report_validates_against_the_contract(tmp_path: Path) -> None:
+    from jsonschema import Draft202012Validator
+
+    r = run(str(HEALTHY), "--format", "json")
+    assert r.returncode in (0, 1), r.stderr
+    report = json.loads(r.stdout)
+    Draft202012Validator(load_schema("report.schema.json")).validate(report)
+    kinds = {a["path"]: a["kind"] for a in report["bundle"]["artifacts"]}
+    assert kinds["config.yaml"] == "quay_config"
+    assert kinds["quay-container.log"] == "quay_log"
+    assert kinds["health-instance.json"] == "health_instance"
+    assert {c["status"] for c in report["checks"]} <= {"fired", "passed", "not_evaluable", "not_applicable", "error"}
+    assert report["environment"]["log_span"]["start"].startswith("2026-11-26T00:10")
+
+
+def test_analyze_from_another_directory_with_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    r = run(str(HEALTHY), "-f", "json", "-o", str(out), cwd=tmp_path)
+    assert r.returncode in (0, 1)
+    assert r.stdout == ""
+    assert json.loads(out.read_text())["schema_version"] == "1"
+
+
+def test_fail_on_drives_the_exit_code(tmp_path: Path) -> None:
+    # the healthy bundle lacks resource and PostgreSQL artifacts: info findings only
+    assert run(str(HEALTHY), "-q").returncode == 0
+    assert run(str(HEALTHY), "-q", "--fail-on", "info").returncode == 1
+    assert run(str(HEALTHY), "-q", "--fail-on", "never").returncode == 0
+
+
+def test_archive_input_is_the_same_as_the_folder(tmp_path: Path) -> None:
+    files = {f"case/{p.name}": p.read_bytes() for p in HEALTHY.iterdir() if p.is_file()}
+    tgz = tmp_path / "case-12345.tgz"
+    tgz.write_bytes(tar_of(files))
+    a = json.loads(run(str(HEALTHY), "-f", "json").stdout)
+    b = json.loads(run(str(tgz), "-f", "json").stdout)
+    assert [f["rule_id"] for f in a["findings"]] == [f["rule_id"] for f in b["findings"]]
+    assert sorted(x["kind"] for x in a["bundle"]["artifacts"]) == sorted(x["kind"] for x in b["bundle"]["artifacts"])
+
+
+def test_select_and_ignore(tmp_path: Path) -> None:
+    r = json.loads(run(str(HEALTHY), "-f", "json", "--select", "BND006").stdout)
+    assert [c["rule_id"] for c in r["checks"]] == ["BND006"]
+    r = json.loads(run(str(HEALTHY), "-f", "json", "--ignore", "bundle").stdout)
+    assert all(c["category"] != "bundle" for c in r["checks"])
+    assert run(str(HEALTHY), "--select", "NOPE999").returncode == 2
+
+
+def test_secrets_from_config_never_reach_the_output() -> None:
+    out = run(str(HEALTHY), "-f", "json", "--verbose").stdout
+    config = (HEALTHY / "config.yaml").read_text()
+    for secret in ("quaypass", "4d3e2a71-6bb4-4c9e-9a0b-2f0d8f6a1c55"):
+        assert secret in config
+        assert secret not in out
+
+
+def test_rules_subcommands() -> None:
+    r = run("rules", "list")
+    assert r.returncode == 0 and "BND001" in r.stdout
+    r = run("rules", "explain", "BND001")
+    assert r.returncode == 0 and "Remediation" in r.stdout and "Example" in r.stdout
+    assert run("rules", "explain", "ZZZ999").returncode == 2
+    assert run("rules").returncode == 2
