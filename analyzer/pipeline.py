@@ -247,6 +247,7 @@ def analyze(path: str | Path, options: Options, ruleset: RuleSet | None = None) 
         f"invalid.{i}": {"path": it["path"], "line": None, "key": None, "excerpt": it["message"]}
         for i, it in enumerate(facts["bundle"]["invalid"])
     }
+    _refine(parsed, facts, entries)
     usable = {k: [p for p in v if not p.meta.get("included_by")] for k, v in parsed.items()}
     ctx = Context(
         entries=entries, parsed=usable, scanner=scanner, facts=facts, fact_reasons=reasons
@@ -384,6 +385,23 @@ def _take(
         entry.status = "truncated"
         entry.problems.insert(0, Problem(member.cut, code=member.cut_code))
     return entry
+
+
+def _refine(parsed: dict[str, list[Parsed]], facts: dict[str, Any], entries: list[ArtifactEntry]) -> None:
+    """Let parsers add the problems that need facts (e.g. keys the detected version ignores)."""
+    by_path = {e.path: e for e in entries}
+    for kind, items in parsed.items():
+        refine = ARTIFACTS[kind].refine
+        if refine is None:
+            continue
+        for p in items:
+            try:
+                extra = refine(p, facts)
+            except Exception as exc:  # a parser bug must not lose the analysis
+                extra = [Problem(f"second look failed: {type(exc).__name__}: {exc}", code="parser")]
+            p.problems.extend(extra)
+            if p.path in by_path:
+                by_path[p.path].problems.extend(extra)
 
 
 def _with_progress(records: Any, bundle: Bundle, path: str, progress: Progress | None) -> Any:

@@ -18,8 +18,11 @@ A case file names its rule and holds named cases (`fires_…`, `silent_…`, `sk
       given: {}
       expect: skipped          # the rule is not evaluable (or not applicable)
 
-Optional per case: `since`/`until` (as on the command line) and `evidence: ["path:line", ...]`
-(the first finding's evidence locations, in order).
+Optional per case: `since`/`until` (as on the command line), `evidence: ["path:line", ...]`
+(the first finding's evidence locations, in order), and `archive:` — entries that only an
+archive can hold, for intake checks: `- {name: ../x, type: file|symlink|hardlink|fifo,
+text: ..., target: ...}`. With `archive` the case bundle is a tar of the given members plus
+these entries.
 Each case runs the real pipeline on a bundle made of exactly the given members.
 """
 
@@ -99,7 +102,7 @@ def load_case_file(path: Path) -> dict[str, Any]:
             )
         if not isinstance(case, dict) or "expect" not in case or "given" not in case:
             raise CaseFileError(f"{path}: case {name!r} needs 'given' and 'expect'")
-        extra = set(case) - {"given", "expect", "since", "until", "evidence"}
+        extra = set(case) - {"given", "expect", "since", "until", "evidence", "archive"}
         if extra:
             raise CaseFileError(f"{path}: case {name!r}: unknown keys {sorted(extra)}")
         given = case["given"] or {}
@@ -157,7 +160,10 @@ def run_case(
             until=parse_time(case.get("until"), "until"),
             force_kinds=forced,
         )
-        result = analyze(root, opts, only)
+        target_path: Path = root
+        if case.get("archive"):
+            target_path = _as_tar(root, case["archive"], Path(tmp) / "case-bundle.tar")
+        result = analyze(target_path, opts, only)
     check = next((c for c in result.checks if c.rule_id == rule_id), None)
     if check is None:
         return CaseResult(rule_id, name, False, "the rule did not run", file)
@@ -189,6 +195,37 @@ def run_case(
                 rule_id, name, False, f"evidence: expected {case['evidence']}, got {got}", file
             )
     return CaseResult(rule_id, name, True, file=file)
+
+
+def _as_tar(root: Path, entries: list[dict[str, Any]], dest: Path) -> Path:
+    """The case's members and its special archive entries as one tar (nothing is extracted)."""
+    import io
+    import tarfile
+
+    with tarfile.open(dest, "w") as t:
+        for p in sorted(root.rglob("*")):
+            if p.is_file():
+                t.add(p, arcname=str(p.relative_to(root)))
+        for e in entries:
+            info = tarfile.TarInfo(str(e["name"]))
+            kind = e.get("type", "file")
+            data = str(e.get("text", "")).encode()
+            if kind == "symlink":
+                info.type = tarfile.SYMTYPE
+                info.linkname = str(e.get("target", ""))
+            elif kind == "hardlink":
+                info.type = tarfile.LNKTYPE
+                info.linkname = str(e.get("target", ""))
+            elif kind == "fifo":
+                info.type = tarfile.FIFOTYPE
+            elif kind == "chardev":
+                info.type = tarfile.CHRTYPE
+            if kind == "file":
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+            else:
+                t.addfile(info)
+    return dest
 
 
 def _diff(expected: list[str], got: list[str]) -> str:

@@ -194,9 +194,11 @@ _S3_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d+(?:\.\d+)?\s*(?:[KMGT]i?B|Bytes)?\s+\S", _M
 )
 _CURL_TELNET = re.compile(
-    r"^\*\s+(?:Trying \S+|Connected to \S+|connect to \S+ port \d+ failed|Failed to connect to|Could not resolve host)",
+    r"^\*\s+(?:Trying \S+|Connected to \S+|connect to \S+ port \d+ failed|Failed to connect to|Could not resolve host)"
+    r"|\* Could not resolve host: |^curl: \((?:6|7|28)\) ",
     _M,
 )
+_HTTP_REQUEST = re.compile(r"^> [A-Z]+ \S+ HTTP/", _M)
 _CURL_TARGET_DB = re.compile(r"telnet://|port (?:5432|6379|3306)|:5432|:6379")
 
 _MANIFEST = re.compile(r'"collector_version"\s*:|"commands"\s*:\s*\[.*"exit_code"', re.DOTALL)
@@ -291,7 +293,7 @@ def sniff(head: str) -> tuple[str, str] | None:
         return "pg_conf", f"PostgreSQL settings ({', '.join(sorted(pg_params)[:3])}…)"
     if _S3_SUMMARY.search(text) or len(_S3_LINE.findall(text)) >= 3:
         return "storage_listing", "aws s3 ls listing with Total Objects / Total Size"
-    if _CURL_TELNET.search(text) and _CURL_TARGET_DB.search(text):
+    if _CURL_TELNET.search(text) and (_CURL_TARGET_DB.search(text) or not _HTTP_REQUEST.search(text)):
         return "connectivity", "curl -v connection test output"
     if len(quay_keys) == 1:
         return "quay_config", f"YAML with a Quay config key ({next(iter(quay_keys))})"

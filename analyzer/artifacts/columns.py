@@ -53,6 +53,21 @@ def _norm_label(label: str) -> str:
     return " ".join(label.split()).upper()
 
 
+_TABLES: dict[int, tuple[Mapping[str, str], dict[str, str], int]] = {}
+
+
+def _label_table(labels: Mapping[str, str]) -> tuple[dict[str, str], int]:
+    """The normalized label table and its longest label in words (cached per mapping)."""
+    cached = _TABLES.get(id(labels))
+    if cached is not None and cached[0] is labels:
+        return cached[1], cached[2]
+    table = {_norm_label(k): v for k, v in labels.items()}
+    longest = max((len(k.split()) for k in table), default=1)
+    if len(_TABLES) < 64:
+        _TABLES[id(labels)] = (labels, table, longest)
+    return table, longest
+
+
 def header_columns(line: str, labels: Mapping[str, str]) -> list[Column]:
     """The columns of a tabwriter header line; `labels` maps upper-case label -> key.
 
@@ -60,8 +75,7 @@ def header_columns(line: str, labels: Mapping[str, str]) -> list[Column]:
     that is not a known label is split into known labels where possible (a header typed or
     re-spaced by hand).
     """
-    table = {_norm_label(k): v for k, v in labels.items()}
-    longest = max((len(k.split()) for k in table), default=1)
+    table, longest = _label_table(labels)
     columns: list[Column] = []
     for m in re.finditer(r"\S+(?: \S+)*", line):
         label = m.group()
@@ -171,7 +185,7 @@ def iter_json_items(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> Iterator[J
     depth = json_depth(text)
     if depth > max_depth:
         raise LoadError(f"JSON nested {depth} levels deep (limit {max_depth})")
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_constant=_reject_constant)
     lines = _LineCounter(text)
     n = len(text)
     pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
@@ -204,6 +218,11 @@ def iter_json_items(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> Iterator[J
         pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
 
 
+def _reject_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON; Python's reader would accept them."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _decode(decoder: json.JSONDecoder, text: str, pos: int, lines: _LineCounter) -> tuple[Any, int]:
     """One JSON value at pos, or LoadError naming the line of the fault."""
     try:
@@ -212,6 +231,8 @@ def _decode(decoder: json.JSONDecoder, text: str, pos: int, lines: _LineCounter)
         raise LoadError(f"JSON syntax error: {exc.msg}", lines.at(exc.pos)) from None
     except RecursionError:
         raise LoadError("JSON nesting is too deep", lines.at(pos)) from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise LoadError(f"JSON value cannot be read: {exc}", lines.at(pos)) from None
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[{}\[\],\n]')

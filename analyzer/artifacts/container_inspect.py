@@ -16,6 +16,7 @@ Quay, Clair and PostgreSQL versions are derived.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -265,6 +266,8 @@ def _str(value: Any) -> str | None:
 def _int(value: Any) -> int | None:
     """An integer (JSON numbers only), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return int(value)
 

@@ -14,6 +14,7 @@ JSON: podman's array of `ListContainer` objects (`Names` a list, `Created` Unix 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -44,7 +45,7 @@ LABELS: dict[str, str] = {
 _STATUS = re.compile(
     r"^(?P<word>Up|Exited|Restarting|Created|Paused|Stopping|Stopped|Removing|Removal In Progress|"
     r"Initialized|Unknown|Dead|Configured|storage|buildah)"
-    r"(?: \((?P<code>-?\d+)\))?"
+    r"(?: \((?P<code>-?[0-9]{1,10})\))?"
     r"(?: (?P<age>.+?))?"
     r"(?: ago)?"
     r"(?: \((?P<health>healthy|unhealthy|starting|health: starting|Paused)\))?$",
@@ -105,7 +106,7 @@ def sniff(head: str) -> bool:
         )
         return hits >= 2
     for line in text.splitlines()[:8]:
-        if cols.is_blank(line):
+        if cols.is_blank(line) or cols.is_tool_message(line):
             continue
         return _is_header(line)
     return False
@@ -226,10 +227,8 @@ def _apply_status(
             out["health"] = health
     age = m.group("age")
     if age:
-        try:
+        with contextlib.suppress(q.QuantityError):  # an age we cannot read stays null
             out["status_age_seconds"] = q.parse_human_duration(age)
-        except q.QuantityError:
-            pass
 
 
 def _split_ports(text: str | None) -> list[str]:
@@ -370,7 +369,8 @@ def _str(value: Any) -> str | None:
 def _int(text: str) -> int | None:
     """An integer cell, or None."""
     t = text.strip()
-    return int(t) if t.lstrip("-").isdigit() else None
+    digits = t.removeprefix("-")
+    return int(t) if digits.isascii() and digits.isdigit() and len(digits) < 19 else None
 
 
 def _time(value: Any, field: str, line: int, problems: list[Problem]) -> str | None:

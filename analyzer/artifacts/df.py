@@ -47,8 +47,8 @@ _PERCENT_KEYS = ("use_percent", "inodes_use_percent")
 
 def sniff(head: str) -> bool:
     """True when the first KiB starts with a df header line."""
-    for line in cols.strip_escapes(head).splitlines()[:5]:
-        if cols.is_blank(line):
+    for line in cols.strip_escapes(head).splitlines()[:8]:
+        if cols.is_blank(line) or cols.is_tool_message(line):
             continue
         return _header(line) is not None
     return False
@@ -239,6 +239,7 @@ def _inode_count(text: str | None) -> int | None:
     """An inode count, plain or with a `-ih` suffix."""
     if text is None:
         return None
-    if text.strip().isdigit():
-        return int(text)
-    return q.parse_df_human(text)
+    try:
+        return q.parse_count(text)
+    except q.QuantityError:
+        return q.parse_df_human(text)

@@ -15,13 +15,18 @@ This module owns four things, each modelled on the server's own code (PostgreSQL
   later `work_mem` both count), and the last one wins;
 * typed values in each parameter's base unit (`read_value`), used by pg_settings too.
 
-Decision on errors (documented in schemas/artifacts/pg_conf.schema.json): a syntax error, a
-missing include, an over-deep include or an unknown parameter name makes the server refuse
-the whole configuration (at start: `configuration file "F" contains errors`; on reload: "no
+Decision on errors (documented in schemas/artifacts/pg_conf.schema.json): a syntax error, an
+over-deep or recursive include or an unknown parameter name makes the server refuse the
+whole configuration (at start: `configuration file "F" contains errors`; on reload: "no
 changes were applied"), not just the file that holds the error. The artifact then stays
 `parsed`, every entry and setting is marked `applied: false` and `contains_errors` is true;
 the values are still read, because they show what the customer meant to run. A value the
 parameter refuses (`log_connections = 10`) marks only its own entry as not applied.
+An `include` or `include_dir` whose target is not in the bundle is reported
+(`include-missing`, and listed in `missing_includes`) but refuses nothing: bundles often lack
+files the server has (the sclorg images include an absolute
+`/var/lib/pgsql/openshift-custom-postgresql.conf`), so the settings are then incomplete
+rather than wrong.
 """
 
 from __future__ import annotations
@@ -400,6 +405,8 @@ class _Reader:
         self.files: list[str] = []
         self.problems: list[Problem] = []
         self.failed = False  # the server would refuse the whole configuration
+        # includes whose target the bundle lacks: the server may well have them
+        self.missing: list[dict[str, Any]] = []
 
     def problem(
         self, src_path: str, message: str, line: int | None, code: str, key: str | None = None
@@ -481,7 +488,7 @@ class _Reader:
     def _include(self, src: TextSource, target: str, line: int, depth: int, strict: bool) -> bool:
         if not target.strip(" \t\r\n"):
             self.problem(
-                src.path, f'empty configuration file name: "{target}"', line, "include-missing"
+                src.path, f'empty configuration file name: "{target}"', line, "include-empty"
             )
             self.failed = True
             return False
@@ -509,8 +516,8 @@ class _Reader:
                     line,
                     "include-missing",
                 )
-                self.failed = True
-                return False
+                self.missing.append({"file": src.path, "line": line, "target": target})
+                return True
             self.problem(
                 src.path, f'skipping missing configuration file "{target}"', line, "include-skipped"
             )
@@ -520,7 +527,7 @@ class _Reader:
     def _include_dir(self, src: TextSource, target: str, line: int, depth: int) -> bool:
         if not target.strip(" \t\r\n"):
             self.problem(
-                src.path, f'empty configuration directory name: "{target}"', line, "include-missing"
+                src.path, f'empty configuration directory name: "{target}"', line, "include-empty"
             )
             self.failed = True
             return False
@@ -532,8 +539,8 @@ class _Reader:
                 line,
                 "include-missing",
             )
-            self.failed = True
-            return False
+            self.missing.append({"file": src.path, "line": line, "target": target})
+            return True
         picked: list[str] = []
         for name in names:
             # only *.conf, never dot-files (that also skips editor debris and backups)
@@ -626,6 +633,7 @@ def parse(src: TextSource, kind: str = "pg_conf") -> Parsed:
         seen.add(entry.key)
 
     values: dict[int, Value] = {}
+    refused_values = False
     for i, entry in enumerate(entries):
         value = read_value(entry.key, entry.setting)
         values[i] = value
@@ -637,10 +645,11 @@ def parse(src: TextSource, kind: str = "pg_conf") -> Parsed:
             reader.problem(
                 entry.path, message, entry.line, value.code or "type", key=f"settings.{entry.key}"
             )
-            reader.failed = True
+            refused_values = True
             continue
         entry.applied = True
     if reader.failed:
+        # a syntax, include or name error: the server applies nothing at all
         for entry in entries:
             entry.applied = False
 
@@ -678,7 +687,8 @@ def parse(src: TextSource, kind: str = "pg_conf") -> Parsed:
             for e in entries
         ],
         "files": reader.files,
-        "contains_errors": reader.failed,
+        "missing_includes": reader.missing,
+        "contains_errors": reader.failed or refused_values,
     }
     for n, entry in enumerate(entries):
         if entry.path == src.path:
@@ -722,6 +732,6 @@ def sniff(head: str) -> bool:
     commented = sum(1 for m in _COMMENTED.finditer(head) if _is_known(m.group(1)))
     if settings >= 2 and settings > other:
         return True
-    if _BANNER.search(head) and (settings or commented):
-        return True
+    if _BANNER.search(head) and other == 0:
+        return True  # initdb's header: the rest of the first KiB may be comments only
     return settings >= 1 and other == 0 and commented >= 1 or (commented >= 5 and other == 0)

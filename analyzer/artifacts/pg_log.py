@@ -369,7 +369,10 @@ class _Prefix:
     """What one line's log_line_prefix says, and where the stream keeps its %e."""
 
     def __init__(self) -> None:
-        self.sqlstate_slot: int | None = None  # index of the %e token, once "00000" showed it
+        # where %e sits among the prefix's words, counted from the start and from the end
+        # (%q drops the words after it on lines of non-session processes), once "00000"
+        # has shown it
+        self.sqlstate_slots: set[int] = set()
 
     def read(self, prefix: str, level: str) -> dict[str, Any]:
         """time, tz_assumed, pid, sqlstate, user... found in a prefix."""
@@ -406,10 +409,11 @@ class _Prefix:
                 continue
             if token == "00000":
                 # "successful completion": only %e writes it, so this slot is the SQLSTATE
-                self.sqlstate_slot = i
+                self.sqlstate_slots.update((i, i - len(tokens)))
             has_letter = any(c.isalpha() for c in token)
             has_digit = any(c.isdigit() for c in token)
-            if self.sqlstate_slot == i or (has_letter and has_digit):
+            known_slot = i in self.sqlstate_slots or i - len(tokens) in self.sqlstate_slots
+            if known_slot or (has_letter and has_digit):
                 out["sqlstate"] = token
                 break
         return out
@@ -597,11 +601,13 @@ def _structured(
 
 def _csv(lines: Iterator[tuple[int, str, datetime | None]]) -> Iterator[Record]:
     """Records of a csvlog file (a row may span lines)."""
-    state = {"last": 0}
+    state: dict[str, int | None] = {"last": 0, "start": None}
 
     def feed() -> Iterator[str]:
         for number, text, _collector in lines:
             state["last"] = number
+            if state["start"] is None:
+                state["start"] = number
             yield text + "\n"
 
     source = feed()
@@ -609,23 +615,21 @@ def _csv(lines: Iterator[tuple[int, str, datetime | None]]) -> Iterator[Record]:
         reader = csv.reader(source)
         try:
             for row in reader:
-                end = state["last"]
-                start = end - (row_lines(row) - 1)
-                if not row:
-                    continue
-                yield _csv_record(row, start, end)
+                end = state["last"] or 1
+                start = state["start"] or end
+                state["start"] = None
+                if row:
+                    yield _csv_record(row, start, end)
             return
         except csv.Error as exc:
+            line = state["start"] or state["last"] or 1
+            state["start"] = None
             yield Record(
-                line=state["last"],
+                line=line,
+                end_line=max(line, state["last"] or 1),
                 message=f"unreadable csvlog row: {exc}",
                 fields={"format": "csvlog", "unparsed": True},
             )
-
-
-def row_lines(row: list[str]) -> int:
-    """How many physical lines a CSV row took (its fields' embedded newlines plus one)."""
-    return 1 + sum(cell.count("\n") for cell in row)
 
 
 def _csv_record(row: list[str], start: int, end: int) -> Record:

@@ -574,8 +574,9 @@ HIDDEN_ENUM_VALUES: dict[str, dict[str, str]] = {
 # Names the server maps to current parameters (guc.c map_old_guc_names).
 OLD_NAMES: dict[str, str] = {"sort_mem": "work_mem", "vacuum_mem": "maintenance_work_mem"}
 
-# Parameters of other major versions (9.x removed ones, and those added in 16..19 as listed
-# in postgres/postgres src/backend/utils/misc/guc_parameters.dat). A file that sets one of
+# Parameters of other major versions: some removed before 15, and those added in 16..19 as
+# listed in postgres/postgres src/backend/utils/misc/guc_parameters.dat. (Those removed after
+# 15, such as promote_trigger_file or old_snapshot_threshold, are in the table above.) A file that sets one of
 # them is valid for some server; PostgreSQL 15 itself would reject it.
 OTHER_VERSION_PARAMS: frozenset[str] = frozenset(
     {
@@ -591,16 +592,6 @@ OTHER_VERSION_PARAMS: frozenset[str] = frozenset(
         "unix_socket_directory",
         "custom_variable_classes",
         "silent_mode",
-        # removed in 16 and later
-        "promote_trigger_file",
-        "vacuum_defer_cleanup_age",
-        "force_parallel_mode",
-        "lc_collate",
-        "lc_ctype",
-        "db_user_namespace",
-        "old_snapshot_threshold",
-        "trace_recovery_messages",
-        "ssl_ecdh_curve",
         # added in 16 and later
         "allow_alter_system",
         "autovacuum_analyze_score_weight",
@@ -660,7 +651,6 @@ OTHER_VERSION_PARAMS: frozenset[str] = frozenset(
         "oauth_validator_libraries",
         "password_expiration_warning_threshold",
         "reserved_connections",
-        "restrict_nonsystem_relation_kind",
         "scram_iterations",
         "send_abort_for_crash",
         "send_abort_for_kill",

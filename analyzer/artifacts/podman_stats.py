@@ -17,6 +17,7 @@ CPU time in seconds; `--` becomes null, never 0.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -55,6 +56,7 @@ LABELS: dict[str, str] = {
 }
 _IDENTITY = {"id", "name", "container", "cid"}
 _METRICS = {"cpu", "avg_cpu", "cpu_time", "mem", "priv_ws", "mem_percent", "net", "block", "pids"}
+_METRIC_WORDS = ("CPU", "MEM", "PIDS", "NET", "BLOCK", "PRIV")
 
 # JSON keys, lower-cased without underscores -> internal column key. podman uses snake_case
 # (with the 1.x `netio`/`blocki`), docker and pod stats use Go field names.
@@ -119,7 +121,6 @@ class _State:
     rows: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     invalid: bool = False
-    saw_pod_columns: bool = False
 
     def problem(self, message: str, line: int | None, code: str, key: str | None = None) -> None:
         if len(self.problems) < 200:
@@ -160,6 +161,9 @@ def _sniff(head: str, *, pod: bool) -> bool:
 
 def _header_keys(line: str) -> set[str] | None:
     """The keys of a stats header line, or None if the line is not one."""
+    upper = line.upper()
+    if not any(word in upper for word in _METRIC_WORDS):
+        return None  # a quick no for data rows
     columns = cols.header_columns(line, LABELS)
     keys = {c.key for c in columns if c.key}
     known = sum(1 for c in columns if c.key)
@@ -219,15 +223,9 @@ def _read_table(state: _State, first: tuple[int, str], lines: Iterator[tuple[int
         if _header_keys(line) is not None:
             columns = cols.header_columns(line, LABELS)
             state.samples += 1
-            keys = {c.key for c in columns}
-            if (
-                "CONTAINER ID" in line.upper()
-                or "NET I/O" in line.upper()
-                or ("PRIV WORKING SET" in line.upper())
-            ):
-                state.tool = "docker"
-            if "pod" in keys or "cid" in keys:
-                state.saw_pod_columns = True
+            labels = {c.label.upper() for c in columns}
+            if labels & {"CONTAINER ID", "NET I/O", "BLOCK I/O", "PRIV WORKING SET"}:
+                state.tool = "docker"  # podman says ID, NET IO, BLOCK IO
             continue
         if cols.is_tool_message(line):
             state.problem(f"message from the tool: {line.strip()[:200]}", n, "message")
@@ -309,8 +307,6 @@ def _read_json(
             row, tool = _json_row(item.value)
             if tool == "docker":
                 state.tool = "docker"
-            if "pod" in row or "cid" in row:
-                state.saw_pod_columns = True
             if not row:
                 state.problem("object has no stats keys", item.line, "type")
                 continue
@@ -348,11 +344,23 @@ def _json_row(obj: dict[str, Any]) -> tuple[dict[str, Any], str]:
 # --- rows -----------------------------------------------------------------------------------
 
 
+_IDENT_KEYS = ("pod", "cid", "id", "name", "container")
+
+
 def _add_row(state: _State, line: int, row: dict[str, Any]) -> str | None:
-    """Normalize one row and keep it as the latest sample of its container."""
-    ident = {k: _text(row.get(k)) for k in ("id", "name", "container", "cid", "pod")}
-    if not any(ident.values()):
+    """Keep a row as the latest sample of its container (converted once, at the end)."""
+    ident = [_text(row.get(k)) for k in _IDENT_KEYS]
+    if not any(ident):
         return None  # `podman pod stats` prints one all-`--` row when there are no pods
+    key = "\x00".join(v or "" for v in ident)
+    state.rows.pop(key, None)  # re-insert so the order is that of the last sample
+    state.rows[key] = (line, row)
+    return key
+
+
+def _convert(state: _State, line: int, row: dict[str, Any]) -> dict[str, Any]:
+    """One container's cells as normalized values."""
+    ident = {k: _text(row.get(k)) for k in _IDENT_KEYS}
     out: dict[str, Any] = dict.fromkeys(FIELDS)
     container = ident["container"]
     out["id"] = ident["id"] or ident["cid"]
@@ -366,12 +374,17 @@ def _add_row(state: _State, line: int, row: dict[str, Any]) -> str | None:
         out["cid"] = ident["cid"]
 
     def conv(name: str, raw: Any, fn: Callable[[Any], Any]) -> Any:
-        if raw is None:
+        if raw is None or isinstance(raw, dict | list):
             return None
         if isinstance(raw, bool):
             raw = str(raw)
         if isinstance(raw, int | float):
-            return raw
+            # numbers (not the usual strings) come from the libpod API
+            if not math.isfinite(raw):
+                return None
+            if fn is q.parse_count:
+                return int(raw) if float(raw).is_integer() and raw >= 0 else None
+            return float(raw)
         try:
             return fn(str(raw))
         except q.QuantityError as exc:
@@ -385,7 +398,8 @@ def _add_row(state: _State, line: int, row: dict[str, Any]) -> str | None:
     cpu_time = row.get("cpu_time")
     out["cpu_time_raw"] = _raw(cpu_time)
     if isinstance(cpu_time, int | float) and not isinstance(cpu_time, bool):
-        out["cpu_time_seconds"] = cpu_time / 1e9  # libpod API: nanoseconds
+        # the libpod API reports nanoseconds
+        out["cpu_time_seconds"] = cpu_time / 1e9 if math.isfinite(cpu_time) else None
     else:
         out["cpu_time_seconds"] = conv("cpu_time_seconds", cpu_time, q.parse_go_duration)
 
@@ -401,16 +415,12 @@ def _add_row(state: _State, line: int, row: dict[str, Any]) -> str | None:
     block = row.get("block")
     out["block_io_raw"] = _raw(block)
     out["block_read_bytes"], out["block_write_bytes"] = _pair(state, line, "block_io", block)
-
-    key = "\x00".join(str(ident[k] or "") for k in ("pod", "cid", "id", "name", "container"))
-    state.rows.pop(key, None)  # re-insert so the order is that of the last sample
-    state.rows[key] = (line, out)
-    return key
+    return out
 
 
 def _pair(state: _State, line: int, name: str, raw: Any) -> tuple[int | None, int | None]:
     """An `a / b` size cell, with a problem instead of an exception."""
-    if raw is None:
+    if raw is None or isinstance(raw, dict | list):
         return None, None
     try:
         return q.parse_size_pair(str(raw))
@@ -445,7 +455,8 @@ def _result(src: TextSource, state: _State, *, empty: bool = False) -> Parsed:
         state.problem("empty output", None, "empty")
     containers: list[dict[str, Any]] = []
     locations: dict[str, int] = {}
-    for i, (line, row) in enumerate(state.rows.values()):
+    for i, (line, cells) in enumerate(state.rows.values()):
+        row = _convert(state, line, cells)
         if state.kind == "pod_stats":
             row.setdefault("pod", None)
             row.setdefault("cid", None)

@@ -55,12 +55,12 @@ def parse_size(text: str | None) -> int | None:
     number, prefix, binary, unit = m.groups()
     if unit is None:
         # a bare number: go-units always prints a unit, but a hand-made value may omit it
-        return _to_int(Decimal(number))
+        return _to_int(_bounded(Decimal(number), text))
     power = _DECIMAL_PREFIX[prefix.lower()]
     if binary and not prefix:
         raise QuantityError(f"not a size: {text!r}")
     base = 1024 if binary else 1000
-    return _to_int(Decimal(number) * (base**power))
+    return _to_int(_bounded(Decimal(number) * (base**power), text))
 
 
 def parse_size_pair(text: str | None) -> tuple[int | None, int | None]:
@@ -72,6 +72,18 @@ def parse_size_pair(text: str | None) -> tuple[int | None, int | None]:
     if len(parts) != 2:
         raise QuantityError(f"not a pair of sizes: {text!r}")
     return parse_size(parts[0]), parse_size(parts[1])
+
+
+# No byte count, core count or duration a tool prints comes near 10**24 (a yottabyte); larger
+# numbers are garbage and would make Decimal-to-int conversions slow or fail.
+_MAX_EXPONENT = 24
+
+
+def _bounded(value: Decimal, text: str) -> Decimal:
+    """The value, unless it is absurdly large for a quantity (QuantityError)."""
+    if not value.is_finite() or value.adjusted() > _MAX_EXPONENT:
+        raise QuantityError(f"quantity out of range: {text[:40]!r}")
+    return value
 
 
 def _to_int(value: Decimal) -> int:
@@ -99,7 +111,8 @@ def parse_df_human(text: str | None, *, si: bool = False) -> int | None:
         raise QuantityError(f"not a df size: {text!r}")
     number, suffix = m.groups()
     base = 1000 if (si or suffix == "k") else 1024
-    return _to_int(Decimal(number.replace(",", ".")) * (base ** _DF_POWER[suffix.upper()]))
+    value = Decimal(number.replace(",", ".")) * (base ** _DF_POWER[suffix.upper()])
+    return _to_int(_bounded(value, text))
 
 
 def parse_count(text: str | None) -> int | None:
@@ -108,7 +121,7 @@ def parse_count(text: str | None) -> int | None:
         return None
     assert text is not None
     t = text.strip()
-    if not t.isdigit():
+    if not (t.isascii() and t.isdigit()) or len(t) > _MAX_EXPONENT:
         raise QuantityError(f"not a count: {text!r}")
     return int(t)
 
@@ -189,8 +202,11 @@ def parse_k8s_quantity(text: str | None) -> Decimal | None:
     try:
         value = Decimal(number)
         if suffix and suffix[0] in "eE":
-            return value * (Decimal(10) ** int(suffix[1:]))
-        return value * _K8S_FACTOR[suffix]
+            exponent = int(suffix[1:])
+            if abs(exponent) > 4 * _MAX_EXPONENT:
+                raise QuantityError(f"quantity out of range: {text[:40]!r}")
+            return _bounded(value * (Decimal(10) ** exponent), text)
+        return _bounded(value * _K8S_FACTOR[suffix], text)
     except (InvalidOperation, OverflowError, ValueError):
         raise QuantityError(f"not a Kubernetes quantity: {text!r}") from None
 
@@ -248,7 +264,7 @@ def parse_go_duration(text: str | None) -> float | None:
         pos = m.end()
     if pos == 0:
         raise QuantityError(f"not a Go duration: {text!r}")
-    return sign * float(total)
+    return sign * float(_bounded(total, text))
 
 
 _HUMAN_UNIT_SECONDS = {

@@ -635,3 +635,11 @@ def _storage_version_problems(
                     key=".".join(path),
                     code="param-not-in-version",
                 )
+
+
+def refine(parsed: Parsed, facts: Mapping[str, Any]) -> list[Problem]:
+    """Problems that need the derived facts: what the detected Quay version does not accept."""
+    version = (facts.get("quay") or {}).get("version")
+    if not version or parsed.status not in ("parsed", "truncated"):
+        return []
+    return version_problems(parsed.data, str(version), locations=parsed.locations)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.artifacts.base import Parsed, Record, TextSource
-from analyzer.model import LOG_KINDS
+from analyzer.model import LOG_KINDS, Problem
 
 MiB = 1 << 20
 
@@ -41,6 +41,11 @@ class ArtifactSpec:
     @property
     def iter_records(self) -> Callable[[TextSource], Iterator[Record]]:
         return self._mod().iter_records  # type: ignore[no-any-return]
+
+    @property
+    def refine(self) -> Callable[[Parsed, dict[str, Any]], list[Problem]] | None:
+        """Optional second look once facts are known (e.g. what the detected version rejects)."""
+        return getattr(self._mod(), "refine", None)
 
 
 _SPECS = [

@@ -138,8 +138,12 @@ def load_yaml_all(
     text: str, *, max_aliases: int = MAX_ALIASES, max_nodes: int = MAX_NODES
 ) -> list[YamlDoc]:
     """Every document of a YAML stream, each with key lines and duplicate-key problems."""
-    loader = _BoundedLoader(text, max_aliases, max_nodes)
     docs: list[YamlDoc] = []
+    try:
+        loader = _BoundedLoader(text, max_aliases, max_nodes)
+    except yaml.YAMLError as exc:
+        detail = re.sub(r"\s+", " ", str(exc))
+        raise LoadError(f"YAML cannot be read: {detail}", _mark_line(exc)) from None
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -222,8 +226,15 @@ def load_json(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     if depth > max_depth:
         raise LoadError(f"JSON nested {depth} levels deep (limit {max_depth})")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise LoadError(f"JSON syntax error: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except RecursionError:
         raise LoadError("JSON nesting is too deep") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise LoadError(f"JSON value cannot be read: {exc}") from None
+
+
+def _no_constants(name: str) -> Any:
+    # NaN and Infinity are not JSON; accepting them would put infinite numbers into the data
+    raise ValueError(f"{name} is not a JSON value")

@@ -37,7 +37,7 @@ _HEADERLESS = re.compile(r"^(\S+)\s+(\S+m|\d+|<unknown>)\s+(\S+i|\d+|<unknown>)\
 def sniff(head: str) -> bool:
     """True when the first KiB holds a `top pods` header line."""
     for line in cols.strip_escapes(head).splitlines()[:8]:
-        if cols.is_blank(line):
+        if cols.is_blank(line) or cols.is_tool_message(line):
             continue
         keys = {c.key for c in cols.header_columns(line, LABELS)}
         return {"name", "cpu", "memory"} <= keys and "cpu_pct" not in keys
@@ -108,7 +108,10 @@ def parse(src: TextSource, kind: str = "top_pods") -> Parsed:
             pending_bad = (n, line)
             continue
         cells = {c.key: v for c, v in zip(columns, cells_list, strict=True) if c.key}
-        if cells.get("cpu") and _SUM_RULE.match(cells["cpu"]):
+        if not cells.get("cpu") or not cells.get("memory"):
+            pending_bad = (n, line)  # kubectl prints both values on every row
+            continue
+        if _SUM_RULE.match(cells["cpu"]):
             after_rule = True
             continue
         if after_rule or not cells.get("name"):

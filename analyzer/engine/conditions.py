@@ -20,6 +20,7 @@ from analyzer.engine.units import BARE_UNITS, human_bytes, human_duration, parse
 from analyzer.model import ArtifactEntry, Evidence, iso_utc
 
 VALUE_EXCERPT_MAX = 200
+_ABSENT = object()
 
 
 @dataclass(slots=True)
@@ -103,7 +104,12 @@ def _sources(data: Any) -> dict[str, Any]:
     return {}
 
 
-def _evidence_for(item: Parsed | None, fact_data: Any, key: str, value: Any) -> Evidence:
+def _evidence_for(item: Parsed | None, fact_data: Any, key: str, value: Any, parent: Any = None) -> Evidence:
+    if isinstance(parent, dict) and isinstance(parent.get("file"), str) and isinstance(parent.get("line"), int):
+        # the value sits in a record that says where it was read (a setting from an included file)
+        name = parent.get("name") or key.rsplit(".", 2)[-2] if "." in key else key
+        shown = parent.get("raw", value)
+        return Evidence(path=parent["file"], line=parent["line"], key=key, excerpt=f"{name} = {_short(shown)}")
     if item is not None:
         return Evidence(
             path=item.path, line=item.line_of(key), key=key, excerpt=f"{key}: {_short(value)}"
@@ -187,9 +193,14 @@ def eval_value(cond: Cond, ctx: Context, rule: Rule) -> Outcome:
         return unknown
     spec = cond.spec
     op = spec["op"]
-    expected = spec.get("value")
     matches: list[Match] = []
     for item, data in targets:
+        expected = spec.get("value")
+        if spec.get("ref"):
+            ref = paths.get(data, spec["ref"], _ABSENT)
+            if ref is _ABSENT:
+                continue  # nothing to compare with in this artifact
+            expected = list(ref) if isinstance(ref, dict) else ref
         found = False
         for key, value, parent in paths.walk(data, spec["path"]):
             found = True
@@ -202,7 +213,7 @@ def eval_value(cond: Cond, ctx: Context, rule: Rule) -> Outcome:
                     "value": value,
                     "item": parent if isinstance(parent, dict) else {},
                 }
-                matches.append(Match(values, [_evidence_for(item, data, key, value)]))
+                matches.append(Match(values, [_evidence_for(item, data, key, value, parent)]))
         if op == "missing" and not found:
             values = {
                 "path": item.path if item else cond.source,
@@ -255,7 +266,7 @@ def eval_threshold(cond: Cond, ctx: Context, rule: Rule) -> Outcome:
                     "human": _human(actual, unit),
                     "limit_human": _human(limit, unit),
                 }
-                matches.append(Match(values, [_evidence_for(item, data, key, raw)]))
+                matches.append(Match(values, [_evidence_for(item, data, key, raw, parent)]))
     if not seen_number and not matches:
         where = spec["path"]
         return Outcome(

@@ -1,7 +1,8 @@
 """Dotted paths into artifact data: 'services.*', 'containers.*.mem_percent', 'a.0.b'.
 
-`*` matches every key of a mapping or every item of a list. A path that does not exist
-yields nothing (the `missing` operator turns that into a match).
+`*` matches every key of a mapping or every item of a list; a final `#` gives the number of
+items (or keys) of what the path reached ('DISTRIBUTED_STORAGE_CONFIG.#'). A path that does
+not exist yields nothing (the `missing` operator turns that into a match).
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ def _walk(node: Any, parts: list[str], prefix: str, parent: Any) -> Iterator[tup
         yield prefix, node, parent
         return
     head, rest = parts[0], parts[1:]
+    if head == "#":
+        # the number of items (or keys) of the container reached so far
+        if isinstance(node, dict | list | str) and not rest:
+            yield _join(prefix, "#"), len(node), parent
+        return
     if head == "*":
         if isinstance(node, dict):
             for k, v in node.items():
@@ -35,6 +41,13 @@ def _walk(node: Any, parts: list[str], prefix: str, parent: Any) -> Iterator[tup
     if isinstance(node, dict):
         if head in node:
             yield from _walk(node[head], rest, _join(prefix, head), node)
+            return
+        # keys that contain dots themselves (PostgreSQL custom settings: pg_stat_statements.max)
+        for n in range(2, len(parts) + 1):
+            joined = ".".join(parts[:n])
+            if joined in node:
+                yield from _walk(node[joined], parts[n:], _join(prefix, joined), node)
+                return
     elif isinstance(node, list) and head.isdigit():
         i = int(head)
         if i < len(node):

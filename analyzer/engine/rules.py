@@ -455,8 +455,10 @@ class _Builder:
                 )
         if kind == "value":
             op = body["op"]
-            if op not in ("exists", "missing") and "value" not in body:
-                raise self.err(f"{where}.value", f"operator {op!r} needs a value")
+            if op not in ("exists", "missing") and "value" not in body and "ref" not in body:
+                raise self.err(f"{where}.value", f"operator {op!r} needs a value (or a ref path)")
+            if "value" in body and "ref" in body:
+                raise self.err(f"{where}.value", "give a value or a ref, not both")
             if op == "matches":
                 try:
                     regex = re.compile(str(body["value"]))
@@ -464,7 +466,7 @@ class _Builder:
                     raise self.err(
                         f"{where}.value.value", f"regex does not compile: {exc}"
                     ) from None
-            if op in ("in", "not in") and not isinstance(body.get("value"), list):
+            if op in ("in", "not in") and "ref" not in body and not isinstance(body.get("value"), list):
                 raise self.err(f"{where}.value.value", f"operator {op!r} needs a list")
         if kind == "threshold":
             from analyzer.engine.units import parse_in_unit

@@ -14,12 +14,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from analyzer.artifacts.base import Record
 from analyzer.engine.rules import Cond, Rule
-from analyzer.model import Evidence
+from analyzer.model import Evidence, iso_utc
 
 EXCERPT_MAX = 400
 
@@ -160,6 +160,14 @@ class FileStats:
     error: str | None = None
 
 
+# Levels that count as errors on the report's timeline (Quay/Clair/Redis words and
+# PostgreSQL's FATAL and PANIC, which end a session or the server).
+ERROR_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL", "PANIC"})
+# The component a record is charted under when its parser names no program.
+DEFAULT_COMPONENT = {"quay_log": "quay", "pg_log": "postgresql", "redis_log": "redis", "clair_log": "clair"}
+TIMELINE_MAX_KEYS = 200_000  # (minute, component) pairs; a week of logs of 20 components fits
+
+
 _PG_VERSION = re.compile(r"starting PostgreSQL (\d+(?:\.\d+)?)")
 _PG_EOL = re.compile(r"Your version of PostgreSQL \((\d+)\) is EOL")
 _QUAY_VERSION = re.compile(r"(?:Quay|quay) (?:version|v)[: ]+v?(\d+\.\d+\.\d+)")
@@ -196,6 +204,9 @@ class LogScanner:
         self.since = since
         self.until = until
         self.engine = "python-re"
+        # error records per (minute since the epoch, component): the report's timeline
+        self.error_minutes: Counter[tuple[int, str]] = Counter()
+        self.error_minutes_dropped = 0
 
     def feed(self, kind: str, path: str, records: Iterator[Record]) -> FileStats:
         stats = FileStats(path=path, kind=kind)
@@ -217,6 +228,8 @@ class LogScanner:
                 stats.levels[rec.level] += 1
             if rec.program:
                 stats.programs[rec.program] += 1
+            if t is not None and rec.level in ERROR_LEVELS:
+                self._count_error(t, rec.program or DEFAULT_COMPONENT.get(kind, kind))
             self._versions(kind, rec, stats)
             if windowed and (
                 t is None or (since is not None and t < since) or (until is not None and t > until)
@@ -270,6 +283,21 @@ class LogScanner:
             else:
                 acc = per[group] = Accumulator()
         acc.add(hit, rec.program, leaf.max_evidence, leaf.within_s is not None)
+
+    def _count_error(self, t: datetime, component: str) -> None:
+        """Count one timed error record in its minute (bounded: new pairs stop at the cap)."""
+        key = (int(t.timestamp()) // 60, component)
+        if key in self.error_minutes or len(self.error_minutes) < TIMELINE_MAX_KEYS:
+            self.error_minutes[key] += 1
+        else:
+            self.error_minutes_dropped += 1
+
+    def error_timeline(self) -> list[dict[str, Any]]:
+        """Error records per minute and component, oldest first, as the report's timeline."""
+        return [
+            {"minute": iso_utc(datetime.fromtimestamp(m * 60, UTC)), "component": c, "errors": n}
+            for (m, c), n in sorted(self.error_minutes.items())
+        ]
 
     def _versions(self, kind: str, rec: Record, stats: FileStats) -> None:
         if kind == "pg_log" and "pg" not in stats.versions and "PostgreSQL" in rec.message:

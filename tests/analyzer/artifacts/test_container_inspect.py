@@ -356,12 +356,19 @@ DOCKER = """\
 
 SINGLE_OBJECT = DOCKER.strip()[1:-1]  # one element saved on its own (an API answer)
 
-VALID = {"podman-3": PODMAN, "docker": DOCKER, "single-object": SINGLE_OBJECT, "two": PODMAN.rstrip()[:-1].rstrip() + ",\n" + DOCKER.lstrip()[1:]}
+VALID = {
+    "podman-3": PODMAN,
+    "docker": DOCKER,
+    "single-object": SINGLE_OBJECT,
+    "two": PODMAN.rstrip()[:-1].rstrip() + ",\n" + DOCKER.lstrip()[1:],
+}
 
 
 def parse(text: str):
     """Parse text as the container_inspect kind."""
-    return container_inspect.parse(TextSource.from_text("postgres/postgresql-quay/inspect.json", text))
+    return container_inspect.parse(
+        TextSource.from_text("postgres/postgresql-quay/inspect.json", text)
+    )
 
 
 @pytest.mark.parametrize("text", VALID.values(), ids=VALID.keys())
@@ -386,7 +393,12 @@ def test_podman_3() -> None:
     assert c["id"].startswith("99f66530fe9c") and c["name"] == "foobar"
     assert c["image"] == "docker.io/library/alpine:latest"
     assert c["image_id"] == "14119a10abf4669e8cdbdff324a9f9605d99697215a0d21c360fe8dfa8471bab"
-    assert (c["status"], c["running"], c["exit_code"], c["oom_killed"]) == ("exited", False, 0, False)
+    assert (c["status"], c["running"], c["exit_code"], c["oom_killed"]) == (
+        "exited",
+        False,
+        0,
+        False,
+    )
     assert c["started_at"] == "2021-09-16T10:09:09.033564Z"  # -04:00 turned into UTC
     assert c["finished_at"] == "2021-09-16T10:09:09.036184Z"
     assert c["health_status"] is None  # Healthcheck.Status "" = no health check
@@ -412,7 +424,12 @@ def test_docker_oom_killed_postgres() -> None:
     assert c["name"] == "postgresql-quay"  # docker's leading "/" removed
     assert c["image"] == "registry.redhat.io/rhel8/postgresql-13:1-109"
     assert c["image_id"].startswith("sha256:")
-    assert (c["status"], c["exit_code"], c["oom_killed"], c["restart_count"]) == ("exited", 137, True, 3)
+    assert (c["status"], c["exit_code"], c["oom_killed"], c["restart_count"]) == (
+        "exited",
+        137,
+        True,
+        3,
+    )
     assert c["finished_at"] == "2026-11-26T00:04:43.818123Z"
     assert (c["health_status"], c["health_failing_streak"]) == ("unhealthy", 3)
     assert (c["restart_policy"], c["restart_max_retries"]) == ("on-failure", 5)
@@ -423,8 +440,14 @@ def test_docker_oom_killed_postgres() -> None:
     assert c["env"]["POSTGRESQL_MAX_CONNECTIONS"] == "1000"
     assert c["env"]["POSTGRESQL_PASSWORD"] == "quaypass"  # kept: redaction is the output layer's
     assert c["env"]["EMPTY"] == ""
-    assert c["mounts"] == [{"type": "bind", "source": "/srv/quay/postgres-quay",
-                            "destination": "/var/lib/pgsql/data", "rw": True}]
+    assert c["mounts"] == [
+        {
+            "type": "bind",
+            "source": "/srv/quay/postgres-quay",
+            "destination": "/var/lib/pgsql/data",
+            "rw": True,
+        }
+    ]
     loc = parsed.locations
     assert loc["containers.0.oom_killed"] == 14
     assert loc["containers.0.exit_code"] == 17  # State.ExitCode, not the health log's
@@ -436,16 +459,20 @@ def test_single_object_and_two_containers() -> None:
     assert parse(SINGLE_OBJECT).data["containers"][0]["name"] == "postgresql-quay"
     parsed = parse(VALID["two"])
     assert [c["name"] for c in parsed.data["containers"]] == ["foobar", "postgresql-quay"]
-    assert parsed.meta["images"] == ["docker.io/library/alpine:latest",
-                                     "registry.redhat.io/rhel8/postgresql-13:1-109"]
+    assert parsed.meta["images"] == [
+        "docker.io/library/alpine:latest",
+        "registry.redhat.io/rhel8/postgresql-13:1-109",
+    ]
     assert parsed.locations["containers.1"] == 228
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [({"NanoCpus": 0, "CpuQuota": 150000, "CpuPeriod": 100000}, 1.5),
-     ({"NanoCpus": 0, "CpuQuota": 50000, "CpuPeriod": 0}, 0.5),
-     ({"NanoCpus": 0, "CpuQuota": -1, "CpuPeriod": 100000}, None)],
+    [
+        ({"NanoCpus": 0, "CpuQuota": 150000, "CpuPeriod": 100000}, 1.5),
+        ({"NanoCpus": 0, "CpuQuota": 50000, "CpuPeriod": 0}, 0.5),
+        ({"NanoCpus": 0, "CpuQuota": -1, "CpuPeriod": 100000}, None),
+    ],
     ids=["quota-period", "quota-default-period", "unlimited"],
 )
 def test_cpu_limit_from_quota(value: dict, expected: float | None) -> None:
@@ -462,8 +489,12 @@ def test_image_objects_are_skipped() -> None:
 
 @pytest.mark.parametrize(
     ("text", "line"),
-    [("Error: no such object: \"quay\"\n", 1), ("[\n  {\"Id\": 1,\n", 3), ("[]", None),
-     ("apiVersion: v1\nkind: Pod\n", 1)],
+    [
+        ('Error: no such object: "quay"\n', 1),
+        ('[\n  {"Id": 1,\n', 3),
+        ("[]", None),
+        ("apiVersion: v1\nkind: Pod\n", 1),
+    ],
     ids=["podman-error", "cut-json", "empty-array", "pod-yaml"],
 )
 def test_malformed_is_invalid(text: str, line: int | None) -> None:
@@ -506,10 +537,31 @@ def test_random_text_never_raises(text: str) -> None:
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["Id", "Name", "State", "HostConfig", "Config", "Env", "Memory", "Status",
-                         "ExitCode", "StartedAt", "Health", "RestartPolicy", "Mounts", "Image"]),
-        children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "Id",
+                    "Name",
+                    "State",
+                    "HostConfig",
+                    "Config",
+                    "Env",
+                    "Memory",
+                    "Status",
+                    "ExitCode",
+                    "StartedAt",
+                    "Health",
+                    "RestartPolicy",
+                    "Mounts",
+                    "Image",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=20,
 )
 

@@ -269,7 +269,7 @@ def test_status_text(status: str, state: str, code: int | None, health: str | No
     [
         ("hello\n", 1),
         ("CONTAINER ID  IMAGE  COMMAND  CREATED  STATUS  PORTS  NAMES\nabc def\n", 2),
-        ("[\n  {\n    \"Id\": \"x\",\n  }\n]\n", 4),
+        ('[\n  {\n    "Id": "x",\n  }\n]\n', 4),
         ('[{"Id": "x", "State": {"Status": "running"}, "HostConfig": {}}]', 1),
     ],
     ids=["no-header", "ragged", "json-syntax", "inspect-json"],

@@ -169,7 +169,11 @@ def test_df_type_column() -> None:
 def test_df_inodes() -> None:
     root = mount(parse(DF_I), "/")
     assert parse(DF_I).data["units"] == "inodes"
-    assert (root["inodes"], root["inodes_used"], root["inodes_free"]) == (16777216, 436276, 16340940)
+    assert (root["inodes"], root["inodes_used"], root["inodes_free"]) == (
+        16777216,
+        436276,
+        16340940,
+    )
     assert root["inodes_use_percent"] == 3 and root["size_bytes"] is None
 
 
@@ -201,7 +205,10 @@ def test_lower_case_k_means_powers_of_1000() -> None:
     [
         ("total 12\ndrwxr-xr-x 2 root root 4096 x\n", 1),
         ("Filesystem               Size  Used Avail Use% Mounted on\n/dev/vda 252G 23G\n", 2),
-        ("Filesystem               Size  Used Avail Use% Mounted on\n/dev/vda 252G lots 80G 22% /\n", 2),
+        (
+            "Filesystem               Size  Used Avail Use% Mounted on\n/dev/vda 252G lots 80G 22% /\n",
+            2,
+        ),
     ],
     ids=["not-df", "too-few-fields", "not-a-number"],
 )
@@ -219,8 +226,7 @@ def test_empty_is_invalid() -> None:
 
 @pytest.mark.parametrize("text", VALID.values(), ids=VALID.keys())
 def test_sniff(text: str) -> None:
-    head = "\n".join(ln for ln in text.splitlines() if "df:" not in ln)
-    assert df.sniff(head[:1024])
+    assert df.sniff(text[:1024])
 
 
 FOREIGN = {

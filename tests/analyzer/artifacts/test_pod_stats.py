@@ -67,7 +67,10 @@ JSON_OUT = """[
 VALID = {
     "table": TABLE,
     "json": JSON_OUT,
-    "stream-with-escapes": "\x1b[2J\x1b[1;1H" + TABLE + "\x1b[2J\x1b[1;1H" + TABLE.replace("4.12%", "9.50%"),
+    "stream-with-escapes": "\x1b[2J\x1b[1;1H"
+    + TABLE
+    + "\x1b[2J\x1b[1;1H"
+    + TABLE.replace("4.12%", "9.50%"),
 }
 
 
@@ -89,7 +92,11 @@ def test_table_rows_carry_pod_and_cid() -> None:
     rows = parsed.data["containers"]
     assert [r["name"] for r in rows] == ["5e4d3c2b1a09-infra", "quay-app", "quay-redis"]
     app = rows[1]
-    assert app["pod"] == "5e4d3c2b1a09" and app["cid"] == "1a2b3c4d5e6f" and app["id"] == "1a2b3c4d5e6f"
+    assert (
+        app["pod"] == "5e4d3c2b1a09"
+        and app["cid"] == "1a2b3c4d5e6f"
+        and app["id"] == "1a2b3c4d5e6f"
+    )
     assert app["mem_usage_bytes"] == 1_204_000_000 and app["mem_limit_bytes"] == 16_700_000_000
     assert app["mem_usage_raw"] == "1.204GB / 16.7GB"
     assert app["block_read_bytes"] == 45_060_000 and app["block_write_bytes"] == 1_229_000
@@ -123,7 +130,9 @@ def test_stream_keeps_last_sample() -> None:
     assert parsed.data["containers"][1]["cpu_percent"] == 9.5
 
 
-@pytest.mark.parametrize("text", ["", "POD CID NAME\nfoo\n", "[1, 2"], ids=["empty", "no-stats-header", "json-cut"])
+@pytest.mark.parametrize(
+    "text", ["", "POD CID NAME\nfoo\n", "[1, 2"], ids=["empty", "no-stats-header", "json-cut"]
+)
 def test_malformed_is_invalid(text: str) -> None:
     parsed = parse(text)
     assert parsed.status == "invalid"

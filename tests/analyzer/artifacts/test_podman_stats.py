@@ -63,8 +63,7 @@ PODMAN_33 = (
 
 # podman < 5.5 clears the screen before every table, even when writing to a file.
 PODMAN_STREAM = (
-    "\x1b[2J\x1b[1;1H" + PODMAN_33
-    + "\x1b[2J\x1b[1;1H"
+    "\x1b[2J\x1b[1;1H" + PODMAN_33 + "\x1b[2J\x1b[1;1H"
     "ID            NAME             CPU %       MEM USAGE / LIMIT  MEM %       NET IO      BLOCK IO           PIDS        CPU TIME    AVG CPU %\n"
     "6a1f2e3d4c5b  quay             187.25%     7.912GB / 8.2GB    96.49%      -- / --     2.746MB / 0B       31          1h2m9.1s    5.71%\n"
     "7b2e3f4a5d6c  postgresql-quay  0.50%       301.2MB / 8.2GB    3.67%       -- / --     123.5MB / 4.101GB  21          2m3.52s     0.41%\n"
@@ -361,7 +360,7 @@ def test_bad_cell_is_a_problem() -> None:
     ("text", "line"),
     [
         ("hello world\nthis is not stats\n", 1),
-        ("ID  NAME  CPU %\n" "4b4bf8ce84ed demo 0.00% extra cells here\n" "x\n", 2),
+        ("ID  NAME  CPU %\n4b4bf8ce84ed demo 0.00% extra cells here\nx\n", 2),
         ('[{"id": "a", "name": "b"', 1),
         ('[\n {\n  "id": "6a1f2e3d4c5b",\n  "name": "quay",\n }\n]\n', 5),
     ],
@@ -374,7 +373,9 @@ def test_malformed_is_invalid_with_line(text: str, line: int) -> None:
     VALIDATOR.validate(parsed.data)
 
 
-@pytest.mark.parametrize("text", ["", "\n\n  \n", "\x1b[2J\x1b[1;1H"], ids=["empty", "blank", "escapes-only"])
+@pytest.mark.parametrize(
+    "text", ["", "\n\n  \n", "\x1b[2J\x1b[1;1H"], ids=["empty", "blank", "escapes-only"]
+)
 def test_empty_input_is_invalid(text: str) -> None:
     parsed = parse(text)
     assert parsed.status == "invalid"
@@ -411,7 +412,9 @@ def test_random_text_never_raises(text: str) -> None:
     podman_stats.sniff(text[:1024])
 
 
-CELL = st.sampled_from(["--", "-- / --", "0B / 0B", "12.34%", "1h2m3.4s", "3.092MB / 16.7GB", "x", ""])
+CELL = st.sampled_from(
+    ["--", "-- / --", "0B / 0B", "12.34%", "1h2m3.4s", "3.092MB / 16.7GB", "x", ""]
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -421,3 +424,44 @@ def test_random_rows_under_a_real_header_never_raise(rows: list[list[str]]) -> N
     text = header + "\n" + "\n".join("  ".join(r) for r in rows)
     parsed = parse(text)
     VALIDATOR.validate(parsed.data)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["--", "-- / --", "12.34%", "1.617GB / 8.2GB", "1h2m3.4s", "x"]),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "name",
+                    "cpu_percent",
+                    "mem_usage",
+                    "pids",
+                    "cpu_time",
+                    "net_io",
+                    "CPUPerc",
+                    "MemUsage",
+                    "PIDs",
+                    "Pod",
+                    "CID",
+                    "avg_cpu",
+                    "block_io",
+                ]
+            ),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_random_json_shapes_never_raise(value) -> None:
+    VALIDATOR.validate(parse(json.dumps(value)).data)

@@ -126,7 +126,10 @@ def test_containers_mode() -> None:
     data = parse(CONTAINERS).data
     assert data["per_container"] is True
     clair = [p for p in data["pods"] if p["pod"].startswith("example-registry-clair-app")]
-    assert [(p["container"], p["cpu_millicores"]) for p in clair] == [("clair-app", 12.0), ("sidecar", 1.0)]
+    assert [(p["container"], p["cpu_millicores"]) for p in clair] == [
+        ("clair-app", 12.0),
+        ("sidecar", 1.0),
+    ]
 
 
 def test_all_namespaces_containers_and_sum() -> None:
@@ -167,7 +170,10 @@ def test_unknown_values_are_null() -> None:
     ("text", "line"),
     [
         ("error: Metrics API not available\n", None),
-        ("NAME            CPU(cores)   CPU(%)   MEMORY(bytes)   MEMORY(%)   \nnode-1          250m         6%       2048Mi          26%         \n", 1),
+        (
+            "NAME            CPU(cores)   CPU(%)   MEMORY(bytes)   MEMORY(%)   \nnode-1          250m         6%       2048Mi          26%         \n",
+            1,
+        ),
         ("NAME   CPU(cores)   MEMORY(bytes)\npod-a 12m 10Mi and more\nnext\n", 2),
         ("some text\n", 1),
     ],
@@ -217,3 +223,10 @@ def test_random_text_never_raises(text: str) -> None:
 def test_random_rows_under_a_real_header_never_raise(rows: list[str]) -> None:
     parsed = parse(PODS.splitlines()[0] + "\n" + "\n".join(rows))
     VALIDATOR.validate(parsed.data)
+
+
+def test_cut_off_last_line_is_not_fatal() -> None:
+    parsed = parse(PODS + "example-registry-quay-app-7d9c5b8f6d-zzzzz       15")
+    assert parsed.status == "parsed"
+    assert parsed.problems[-1].code == "truncated" and parsed.problems[-1].line == 6
+    assert len(parsed.data["pods"]) == 4
