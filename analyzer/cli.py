@@ -229,9 +229,16 @@ def _analyze(argv: list[str]) -> int:
 
     if ns.format not in RENDERERS:
         raise UsageError(f"--format {ns.format} is not available in this version")
-    text = RENDERERS[ns.format](result, {"verbose": ns.verbose, "quiet": ns.quiet})
+    text = RENDERERS[ns.format](result, render_options(ns.verbose, ns.quiet, ns.output))
     _write(text, ns.output)
     return exit_code(result, ns.fail_on)
+
+
+def render_options(verbose: bool, quiet: bool, output: str | None) -> dict[str, object]:
+    """Renderer options: the rich layout only on a terminal, colour unless NO_COLOR is set."""
+    tty = not output and sys.stdout.isatty()
+    color = tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    return {"verbose": verbose, "quiet": quiet, "tty": tty, "color": color}
 
 
 def exit_code(result, fail_on: str) -> int:  # type: ignore[no-untyped-def]

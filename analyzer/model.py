@@ -260,6 +260,9 @@ class Result:
     checks: list[CheckResult]
     window: dict[str, str | None] = field(default_factory=dict)  # --since/--until as given
     stats: dict[str, Any] = field(default_factory=dict)
+    # error records per minute and component from the log scan, for the HTML timeline:
+    # [{minute: ISO 8601 UTC, component, errors}], oldest first (not in the JSON contract)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         counts = {s.label: 0 for s in sorted(Severity, reverse=True)}

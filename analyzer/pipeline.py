@@ -21,19 +21,18 @@ from analyzer.artifacts import safeload
 from analyzer.artifacts.base import Parsed, TextSource, TooLarge
 from analyzer.artifacts.classify import SNIFF_BYTES, Classification, classify
 from analyzer.artifacts.registry import ARTIFACTS
-from analyzer.bundle import Bundle, Limits, Member, gzip_engine
+from analyzer.bundle import Bundle, Limits, Member, gzip_engine, structure_problem
 from analyzer.engine.conditions import Context
 from analyzer.engine.rules import RuleSet, load_rules
 from analyzer.engine.runner import run_rules
 from analyzer.engine.scanner import LogScanner
 from analyzer.facts import derive
 from analyzer.model import ArtifactEntry, Environment, Problem, Result, iso_utc
-from analyzer.redact import from_parsed, redact_result
+from analyzer.redact import Redactor, from_parsed, learn_from_records, redact_result
 from analyzer.resources import artifact_validator
 
 KEEP_UNRECOGNIZED = 256 * 1024  # small unrecognized text is kept: it may be an include target
 KEEP_UNRECOGNIZED_TOTAL = 32 << 20
-KEEP_STRUCTURED_TOTAL = 1 << 30
 
 Progress = Callable[[int, int, str], None]
 
@@ -182,9 +181,8 @@ def _entry(member: Member, kind: str, status: str, by: str, reason: str) -> Arti
 def analyze(path: str | Path, options: Options, ruleset: RuleSet | None = None) -> Result:
     """Analyze one bundle. Raises BundleError when it cannot be read at all."""
     limits = options.limits
-    safeload.MAX_ALIASES = limits.max_yaml_aliases
-    safeload.MAX_NODES = limits.max_yaml_nodes
-    safeload.MAX_JSON_DEPTH = limits.max_json_depth
+    _apply_load_limits(limits)
+    redactor = Redactor(show_secrets=options.show_secrets)
     if ruleset is None:
         ruleset = select_rules(load_rules(options.rules_dirs), options.select, options.ignore)
     scanner = LogScanner(ruleset.rules, options.since, options.until)
@@ -199,7 +197,15 @@ def analyze(path: str | Path, options: Options, ruleset: RuleSet | None = None) 
             if progress:
                 progress(bundle.budget.input_read, bundle.input_size, member.path)
             entry = _take(
-                member, bundle, scanner, store, deferred, limits, progress, options.force_kinds
+                member,
+                bundle,
+                scanner,
+                store,
+                deferred,
+                limits,
+                progress,
+                options.force_kinds,
+                redactor,
             )
             entries.append(entry)
         issues = list(bundle.issues)
@@ -219,18 +225,12 @@ def analyze(path: str | Path, options: Options, ruleset: RuleSet | None = None) 
             f"{path}: not a bundle: neither an archive (tar, tgz, zip, gz), a directory, nor a file the analyzer recognizes"
         )
 
-    facts, reasons = derive(entries, parsed, scanner.files)
+    facts, reasons = derive(entries, parsed, scanner.files, {"since": options.since, "until": options.until})
+    # the limits in force, so intake findings can name the one to raise
+    facts["bundle"]["limits"] = {name: getattr(limits, name) for name in Limits.names()}
     facts["bundle"]["issues"] = [
         {"code": i.code, "path": i.path, "message": i.message} for i in issues
-    ] + [
-        {
-            "code": "cut",
-            "path": e.path,
-            "message": e.problems[0].message if e.problems else e.reason,
-        }
-        for e in entries
-        if e.status == "truncated"
-    ]
+    ] + _entry_issues(entries)
     facts["bundle"]["invalid"] = [
         {
             "path": e.path,
@@ -281,8 +281,51 @@ def analyze(path: str | Path, options: Options, ruleset: RuleSet | None = None) 
         checks=checks,
         window=window,
         stats={"members": len(entries), "log_records": sum(f.records for f in scanner.files)},
+        timeline=scanner.error_timeline(),
     )
-    return redact_result(result, from_parsed(parsed, options.show_secrets))
+    if scanner.error_minutes_dropped:
+        result.stats["timeline_dropped"] = scanner.error_minutes_dropped
+    return redact_result(result, from_parsed(parsed, options.show_secrets, redactor))
+
+
+def _apply_load_limits(limits: Limits) -> None:
+    """Make the YAML/JSON loaders use this run's limits.
+
+    safeload binds its limits as keyword defaults when the module is imported, so setting its
+    module constants alone would not reach parsers that call it without arguments.
+    """
+    safeload.MAX_ALIASES = limits.max_yaml_aliases
+    safeload.MAX_NODES = limits.max_yaml_nodes
+    safeload.MAX_JSON_DEPTH = limits.max_json_depth
+    for fn, values in (
+        (safeload.load_yaml_all, {"max_aliases": limits.max_yaml_aliases, "max_nodes": limits.max_yaml_nodes}),
+        (safeload.load_json, {"max_depth": limits.max_json_depth}),
+    ):
+        defaults = getattr(fn, "__kwdefaults__", None)
+        if isinstance(defaults, dict):
+            for name, value in values.items():
+                if name in defaults:
+                    defaults[name] = value
+
+
+# Problem codes of members that a limit cut, skipped or refused: each becomes a bundle issue.
+_LIMIT_CODES = ("member-limit", "total-limit", "ratio-limit", "corrupt", "too-large", "long-line")
+
+
+def _entry_issues(entries: list[ArtifactEntry]) -> list[dict[str, Any]]:
+    """Members cut or refused while read or parsed, as `bundle.issues` (one per member)."""
+    out: list[dict[str, Any]] = []
+    for e in entries:
+        if e.status == "truncated":
+            first = e.problems[0] if e.problems else None
+            code = first.code if first is not None and first.code in _LIMIT_CODES else "cut"
+            out.append({"code": code, "path": e.path, "message": first.message if first else e.reason})
+            continue
+        for p in e.problems:
+            if p.code == "long-line" or (p.code == "too-large" and e.status == "skipped"):
+                out.append({"code": p.code, "path": e.path, "message": p.message})
+                break
+    return out
 
 
 def _take(
@@ -294,6 +337,7 @@ def _take(
     limits: Limits,
     progress: Progress | None,
     force_kinds: dict[str, str],
+    redactor: Redactor | None = None,
 ) -> ArtifactEntry:
     """Classify one member and read it as its kind (logs: through the scan)."""
     if member.skipped is not None:
@@ -337,11 +381,15 @@ def _take(
             opener=lambda: io.BufferedReader(_Chain(head, stream), 1 << 20),  # type: ignore[arg-type]
             max_line_bytes=limits.max_line_bytes,
         )
+        records = spec.iter_records(src)
+        if redactor is not None and c.kind == "quay_log":
+            # USERS_DEBUG traces print LDAP passwords on lines of their own: learn them here
+            records = learn_from_records(records, redactor)
         try:
             scanner.feed(
                 c.kind,
                 member.path,
-                _with_progress(spec.iter_records(src), bundle, member.path, progress),
+                _with_progress(records, bundle, member.path, progress),
             )
         except Exception as exc:  # a parser bug must not lose the rest of the bundle
             entry.status = "invalid"
@@ -350,7 +398,10 @@ def _take(
                     f"could not be read as {c.kind}: {type(exc).__name__}: {exc}", code="parser"
                 )
             )
-        entry.problems.extend(src.notes)
+        entry.problems.extend(
+            Problem(n.message, line=n.line, key=n.key, path=n.path, code=n.code or "long-line")
+            for n in src.notes
+        )
         if src.long_lines > len(src.notes):
             entry.problems.append(
                 Problem(
@@ -359,24 +410,33 @@ def _take(
                 )
             )
     else:
-        data = head + stream.read(max(spec.max_bytes + 1 - len(head), 0))
-        if len(data) > spec.max_bytes:
+        cap = min(spec.max_bytes, limits.max_structured_bytes)
+        data = head + stream.read(max(cap + 1 - len(head), 0))
+        if len(data) > cap:
+            entry.status = "skipped"
+            why = (
+                f"which no {spec.title} is"
+                if cap == spec.max_bytes
+                else "the max_structured_bytes limit"
+            )
+            entry.problems.append(
+                Problem(f"larger than {cap} bytes, {why}; not parsed", code="too-large")
+            )
+            return entry
+        if store.structured_bytes + len(data) > limits.max_structured_total:
             entry.status = "skipped"
             entry.problems.append(
                 Problem(
-                    f"larger than {spec.max_bytes} bytes, which no {spec.title} is; not parsed",
+                    f"the bundle's structured files exceed {limits.max_structured_total} bytes "
+                    "in all (max_structured_total); not parsed",
                     code="too-large",
                 )
             )
             return entry
-        if store.structured_bytes + len(data) > KEEP_STRUCTURED_TOTAL:
-            entry.status = "skipped"
-            entry.problems.append(
-                Problem(
-                    "the bundle's structured files exceed 1 GiB in all; not parsed",
-                    code="too-large",
-                )
-            )
+        refused = structure_problem(data, limits)
+        if refused is not None:
+            entry.status = "invalid"
+            entry.problems.append(Problem(refused, code="json-values"))
             return entry
         store.data[member.path] = data
         store.structured_bytes += len(data)

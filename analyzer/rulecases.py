@@ -21,8 +21,12 @@ A case file names its rule and holds named cases (`fires_…`, `silent_…`, `sk
 Optional per case: `since`/`until` (as on the command line), `evidence: ["path:line", ...]`
 (the first finding's evidence locations, in order), and `archive:` — entries that only an
 archive can hold, for intake checks: `- {name: ../x, type: file|symlink|hardlink|fifo,
-text: ..., target: ...}`. With `archive` the case bundle is a tar of the given members plus
-these entries.
+text: ..., target: ...}` or a nested archive `- {name: x.tgz, type: tgz|tar|zip, members:
+{path: text}}` (`encrypted: true` flags zip members as password-protected), or a single
+gzip-compressed file `- {name: x.log.gz, type: gz, text: ...}`. With `archive` the case bundle is a tar of the given members plus these
+entries. Intake cases may also set `limits: {max_member_bytes: 1K}` (as `--limit`),
+`format: tgz` (the case bundle is gzip-compressed) and `truncate: 0.5` (only that fraction
+of the case bundle's bytes is kept: a damaged download).
 Each case runs the real pipeline on a bundle made of exactly the given members.
 """
 
@@ -34,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.artifacts import safeload
+from analyzer.bundle import BundleError
 from analyzer.engine.rules import RuleSet
 from analyzer.model import ARTIFACT_KINDS
 
@@ -102,7 +107,17 @@ def load_case_file(path: Path) -> dict[str, Any]:
             )
         if not isinstance(case, dict) or "expect" not in case or "given" not in case:
             raise CaseFileError(f"{path}: case {name!r} needs 'given' and 'expect'")
-        extra = set(case) - {"given", "expect", "since", "until", "evidence", "archive"}
+        extra = set(case) - {
+            "given",
+            "expect",
+            "since",
+            "until",
+            "evidence",
+            "archive",
+            "limits",
+            "format",
+            "truncate",
+        }
         if extra:
             raise CaseFileError(f"{path}: case {name!r}: unknown keys {sorted(extra)}")
         given = case["given"] or {}
@@ -136,6 +151,7 @@ def case_files(directory: Path) -> list[Path]:
 def run_case(
     ruleset: RuleSet, rule_id: str, name: str, case: dict[str, Any], file: str = ""
 ) -> CaseResult:
+    from analyzer.bundle import Limits
     from analyzer.cli import parse_time
     from analyzer.pipeline import Options, analyze, select_rules
 
@@ -155,15 +171,26 @@ def run_case(
             target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+        overrides = [f"{k}={v}" for k, v in (case.get("limits") or {}).items()]
         opts = Options(
+            limits=Limits().with_overrides(overrides),
             since=parse_time(case.get("since"), "since"),
             until=parse_time(case.get("until"), "until"),
             force_kinds=forced,
         )
         target_path: Path = root
-        if case.get("archive"):
-            target_path = _as_tar(root, case["archive"], Path(tmp) / "case-bundle.tar")
-        result = analyze(target_path, opts, only)
+        if case.get("archive") or case.get("format") or case.get("truncate"):
+            fmt = str(case.get("format") or "tar")
+            target_path = _as_tar(
+                root, case.get("archive") or [], Path(tmp) / f"case-bundle.{fmt}", fmt
+            )
+            if case.get("truncate"):
+                data = target_path.read_bytes()
+                target_path.write_bytes(data[: max(1, int(len(data) * float(case["truncate"])))])
+        try:
+            result = analyze(target_path, opts, only)
+        except BundleError as exc:
+            return CaseResult(rule_id, name, False, f"the case bundle cannot be read: {exc}", file)
     check = next((c for c in result.checks if c.rule_id == rule_id), None)
     if check is None:
         return CaseResult(rule_id, name, False, "the rule did not run", file)
@@ -197,12 +224,12 @@ def run_case(
     return CaseResult(rule_id, name, True, file=file)
 
 
-def _as_tar(root: Path, entries: list[dict[str, Any]], dest: Path) -> Path:
+def _as_tar(root: Path, entries: list[dict[str, Any]], dest: Path, fmt: str = "tar") -> Path:
     """The case's members and its special archive entries as one tar (nothing is extracted)."""
     import io
     import tarfile
 
-    with tarfile.open(dest, "w") as t:
+    with tarfile.open(dest, "w:gz" if fmt == "tgz" else "w") as t:
         for p in sorted(root.rglob("*")):
             if p.is_file():
                 t.add(p, arcname=str(p.relative_to(root)))
@@ -220,12 +247,57 @@ def _as_tar(root: Path, entries: list[dict[str, Any]], dest: Path) -> Path:
                 info.type = tarfile.FIFOTYPE
             elif kind == "chardev":
                 info.type = tarfile.CHRTYPE
+            elif kind in ("tar", "tgz", "zip"):
+                data = _nested_archive(kind, e.get("members") or {}, bool(e.get("encrypted")))
+                kind = "file"
+            elif kind == "gz":
+                import gzip
+
+                data = gzip.compress(data, mtime=0)
+                kind = "file"
             if kind == "file":
                 info.size = len(data)
                 t.addfile(info, io.BytesIO(data))
             else:
                 t.addfile(info)
     return dest
+
+
+def _nested_archive(kind: str, members: dict[str, Any], encrypted: bool = False) -> bytes:
+    """An archive (tar, tgz or zip) of text members, to nest inside a case bundle.
+
+    `encrypted` marks zip members as password-protected (the flag a reader sees first; the
+    bytes themselves stay plain, which is all an intake check needs).
+    """
+    import io
+    import tarfile
+    import zipfile
+
+    buf = io.BytesIO()
+    if kind == "zip":
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, text in members.items():
+                z.writestr(str(name), str(text))
+        data = bytearray(buf.getvalue())
+        if encrypted:
+            # zipfile cannot write encrypted entries: set bit 0 of the general-purpose flags in
+            # every local header (offset 6) and central directory entry (offset 8)
+            for sig, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+                at = data.find(sig)
+                while at >= 0:
+                    data[at + offset] |= 0x1
+                    at = data.find(sig, at + 4)
+        return bytes(data)
+    with tarfile.open(fileobj=buf, mode="w:gz" if kind == "tgz" else "w") as t:
+        for name, text in members.items():
+            if isinstance(text, dict):  # a deeper archive: {type: tgz, members: {...}}
+                data = _nested_archive(str(text.get("type", "tgz")), text.get("members") or {})
+            else:
+                data = str(text).encode()
+            info = tarfile.TarInfo(str(name))
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
 
 
 def _diff(expected: list[str], got: list[str]) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -21,6 +23,30 @@ DEFAULT_MAX_TEXT = 32 << 20  # structured artifacts (configs, JSON) larger than 
 
 class TooLarge(Exception):
     """A structured artifact is larger than its kind can reasonably be."""
+
+
+# A consumer that reads a log member's raw bytes itself (the log scan's bulk path) may claim
+# the source a record reader was given: the reader then yields what the claimant yields
+# instead of parsing every line. Nothing claims outside `claiming`, so every other caller
+# of a reader gets its records as always.
+Claimant = Callable[["TextSource", str], "Iterator[Record] | None"]
+_CLAIMANT: ContextVar[Claimant | None] = ContextVar("analyzer_source_claimant", default=None)
+
+
+def claim(src: TextSource, kind: str) -> Iterator[Record] | None:
+    """What the active claimant yields for this source, or None to read it record by record."""
+    claimant = _CLAIMANT.get()
+    return None if claimant is None else claimant(src, kind)
+
+
+@contextmanager
+def claiming(claimant: Claimant) -> Iterator[None]:
+    """Let `claimant` take the sources that record readers open inside this block."""
+    token = _CLAIMANT.set(claimant)
+    try:
+        yield
+    finally:
+        _CLAIMANT.reset(token)
 
 
 def decode(raw: bytes) -> str:

@@ -193,6 +193,7 @@ _S3_SUMMARY = re.compile(r"^\s*Total Objects:\s*\d+", _M)
 _S3_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d+(?:\.\d+)?\s*(?:[KMGT]i?B|Bytes)?\s+\S", _M
 )
+_S3_ERROR = re.compile(r"An error occurred \(\w+\) when calling the ListObjects(?:V2)? operation", _M)
 _CURL_TELNET = re.compile(
     r"^\*\s+(?:Trying \S+|Connected to \S+|connect to \S+ port \d+ failed|Failed to connect to|Could not resolve host)"
     r"|\* Could not resolve host: |^curl: \((?:6|7|28)\) ",
@@ -291,7 +292,7 @@ def sniff(head: str) -> tuple[str, str] | None:
     pg_params = {m.lower() for m in _PG_CONF_LINE.findall(text)}
     if len(pg_params) >= 2 or (_PG_CONF_BANNER.search(text) and pg_params):
         return "pg_conf", f"PostgreSQL settings ({', '.join(sorted(pg_params)[:3])}…)"
-    if _S3_SUMMARY.search(text) or len(_S3_LINE.findall(text)) >= 3:
+    if _S3_SUMMARY.search(text) or len(_S3_LINE.findall(text)) >= 3 or _S3_ERROR.search(text):
         return "storage_listing", "aws s3 ls listing with Total Objects / Total Size"
     if _CURL_TELNET.search(text) and (_CURL_TARGET_DB.search(text) or not _HTTP_REQUEST.search(text)):
         return "connectivity", "curl -v connection test output"
@@ -332,6 +333,32 @@ def _container_log_kind(container: str) -> str | None:
 LayoutRule = tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, str] | None]]
 
 _LAYOUT: list[LayoutRule] = [
+    # must-gather / oc adm inspect
+    (
+        re.compile(
+            r"(?:^|/)namespaces/([^/]+)/pods/([^/]+)/([^/]+)/\3/logs/(current|previous)(?:\.insecure)?\.log$"
+        ),
+        lambda m: (
+            (
+                k,
+                f"must-gather layout: {m.group(4)} log of container {m.group(3)} in pod {m.group(2)}",
+            )
+            if (k := _container_log_kind(m.group(3)) or _container_log_kind(m.group(2)))
+            else None
+        ),
+    ),
+    (
+        re.compile(r"(?:^|/)namespaces/([^/]+)/pods/([^/]+)/\2\.ya?ml$"),
+        lambda m: ("k8s_resource", f"must-gather layout: pod {m.group(2)} definition"),
+    ),
+    (
+        re.compile(r"(?:^|/)namespaces/([^/]+)/quay\.redhat\.com/quayregistries/[^/]+\.ya?ml$"),
+        lambda m: ("quayregistry_cr", "must-gather layout: QuayRegistry resource"),
+    ),
+    (
+        re.compile(r"(?:^|/)namespaces/([^/]+)/(?:core|apps|batch)/([a-z]+)\.ya?ml$"),
+        lambda m: ("k8s_resource", f"must-gather layout: {m.group(2)} of namespace {m.group(1)}"),
+    ),
     # analyze collect: <component>/<name>/logs/...
     (
         re.compile(r"(?:^|/)(quay|mirror|postgres|redis|clair)/([^/]+)/logs/([^/]+)$"),
@@ -339,6 +366,10 @@ _LAYOUT: list[LayoutRule] = [
             _COMPONENT_LOG[m.group(1)],
             f"collection layout: {m.group(1)} container {m.group(2)} log",
         ),
+    ),
+    (
+        re.compile(r"(?:^|/)(quay|mirror|postgres|redis|clair)/([^/]+)/inspect\.json$"),
+        lambda m: ("container_inspect", f"collection layout: inspect of {m.group(1)} container {m.group(2)}"),
     ),
     (
         re.compile(r"(?:^|/)quay/health/(instance|endtoend|warning)\.json$"),
@@ -391,32 +422,6 @@ _LAYOUT: list[LayoutRule] = [
         re.compile(r"(?:^|/)runtime/(pods|events)\.yaml$"),
         lambda m: ("k8s_resource", f"collection layout: {m.group(1)} of the namespace"),
     ),
-    # must-gather / oc adm inspect
-    (
-        re.compile(
-            r"(?:^|/)namespaces/([^/]+)/pods/([^/]+)/([^/]+)/\3/logs/(current|previous)(?:\.insecure)?\.log$"
-        ),
-        lambda m: (
-            (
-                k,
-                f"must-gather layout: {m.group(4)} log of container {m.group(3)} in pod {m.group(2)}",
-            )
-            if (k := _container_log_kind(m.group(3)) or _container_log_kind(m.group(2)))
-            else None
-        ),
-    ),
-    (
-        re.compile(r"(?:^|/)namespaces/([^/]+)/pods/([^/]+)/\2\.ya?ml$"),
-        lambda m: ("k8s_resource", f"must-gather layout: pod {m.group(2)} definition"),
-    ),
-    (
-        re.compile(r"(?:^|/)namespaces/([^/]+)/quay\.redhat\.com/quayregistries/[^/]+\.ya?ml$"),
-        lambda m: ("quayregistry_cr", "must-gather layout: QuayRegistry resource"),
-    ),
-    (
-        re.compile(r"(?:^|/)namespaces/([^/]+)/(?:core|apps|batch)/([a-z]+)\.ya?ml$"),
-        lambda m: ("k8s_resource", f"must-gather layout: {m.group(2)} of namespace {m.group(1)}"),
-    ),
     # sosreport command outputs
     (
         re.compile(r"(?:^|/)sos_commands/podman/podman_stats[^/]*$"),
@@ -465,7 +470,17 @@ _PATHS: list[tuple[re.Pattern[str], str, str]] = [
         "PostgreSQL log directory",
     ),
     (
-        re.compile(r"(?:^|/)[^/]*(?:health)?[^/]*instance[^/]*$"),
+        re.compile(r"(?:^|/)(?:[^/]*health[^/]*instance[^/]*|instance\.(?:json|txt|out))$"),
+        "health_instance",
+        "file name of a /health/instance response",
+    ),
+    (
+        re.compile(r"(?:^|/)[^/]*health[^/]*(?:endtoend|end-to-end|e2e)[^/]*$|(?:^|/)(?:endtoend|e2e)\.(?:json|txt|out)$"),
+        "health_endtoend",
+        "file name of a /health/endtoend response",
+    ),
+    (
+        re.compile(r"(?:^|/)[^/]*instance[^/]*$"),
         "health_instance",
         "file name mentions instance",
     ),
@@ -477,7 +492,7 @@ _PATHS: list[tuple[re.Pattern[str], str, str]] = [
     (
         re.compile(r"(?:^|/)[^/]*health[^/]*warning[^/]*$|(?:^|/)warning\.json$"),
         "health_warning",
-        "file name mentions warning",
+        "file name of a /health/warning response",
     ),
     (
         re.compile(r"(?:^|/)ssl\.(?:cert|crt)$|(?:^|/)extra_ca_certs/|\.(?:crt|cert|pem)$"),
@@ -549,6 +564,11 @@ def classify(path: str, head: bytes) -> Classification:
         kind, reason = hint
         if not text.strip():
             return Classification(kind, "path", f"{reason} (empty)")
+        strong_health = kind in _HEALTH_KINDS and "response" in reason
+        if strong_health:
+            # a health response saved under its own name but holding no JSON (a redirect page,
+            # curl's HTTP 000, an error page): read it as that response, so the report says why
+            return Classification(kind, "path", f"{reason}; the content is not a health JSON body")
         if (
             kind in ("tls_cert", "tls_key", "podman_stats", "quay_log", "manifest")
             or kind in _HEALTH_KINDS

@@ -5,7 +5,9 @@ for a superuser (or a session with `health_debug`) `data` also carries `services
 the failure text of each service, `notes` and the pod's `hostname`. Bundles hold these bodies as
 saved by curl: bare or pretty-printed, after `curl -i` headers, inside `curl -v` output, or empty
 when nothing answered. This module finds the body and the HTTP status around it and checks the
-services against what each endpoint reports (quay-facts §4).
+services against what each endpoint reports (quay-facts §4). Each failing service is also listed
+with Quay's failure text (`failures`), and a page that is not JSON (nginx's redirect in TLS mode,
+a 502 while gunicorn is down) is reported by its title and redirect target.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ _W_STATUS = re.compile(r"^HTTP (?P<code>\d{3})\s*$")  # curl -w "HTTP %{http_cod
 _BYTES_DATA = re.compile(r"^[{}] \[\d+ bytes data\]\s*$")
 _CURL_EXIT = re.compile(r"^curl: \((?P<code>\d+)\) (?P<why>.*)$")
 _CURL_TAIL = re.compile(r"\*\s+(?:Connection #\d+ to host .*left intact|Closing connection.*)$")
+_LOCATION = re.compile(r"^location:\s*(?P<url>\S+)", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title>\s*(?P<title>[^<]{1,120}?)\s*</title>", re.IGNORECASE)
 
 
 @dataclass
@@ -60,6 +64,7 @@ class _Response:
     wrapper: str | None = None
     no_response: bool = False
     too_large: bool = False
+    location: str | None = None
 
 
 def _read_response(src: TextSource) -> _Response:
@@ -72,15 +77,20 @@ def _read_response(src: TextSource) -> _Response:
             if in_headers:
                 if not seg.strip():
                     in_headers = False
+                elif m := _LOCATION.match(seg.strip()):
+                    resp.location = m["url"]
                 continue
             if is_progress_header(seg):
                 continue
             if seg.startswith("< ") or seg.rstrip() == "<":
                 resp.wrapper = "curl-v"
-                m = _STATUS.match(_HEADER_IN.sub("", seg, count=1))
+                header = _HEADER_IN.sub("", seg, count=1)
+                m = _STATUS.match(header)
                 if m:
                     resp.http_status, resp.http_reason = int(m["code"]), m["reason"] or None
                     resp.status_line = lineno
+                elif loc := _LOCATION.match(header.strip()):
+                    resp.location = loc["url"]
                 continue
             if seg.startswith(">") or seg.startswith("*") or _BYTES_DATA.match(seg):
                 resp.wrapper = resp.wrapper or "curl-v"
@@ -163,6 +173,8 @@ def _parse(src: TextSource, kind: str) -> Parsed:
             why += " (curl got no HTTP response: HTTP 000)"
         elif resp.http_status is not None:
             why += f" (HTTP {resp.http_status})"
+        if resp.location:
+            why += f"; redirected to {resp.location}"
         if resp.curl_error:
             why += f"; {resp.curl_error}"
         out.problems.append(Problem(why, line=resp.status_line, code="empty"))
@@ -178,11 +190,23 @@ def _parse(src: TextSource, kind: str) -> Parsed:
             line = first_line + exc.line - 1 if exc.line else first_line
             out.problems.append(Problem(exc.message, line=line, code="syntax"))
         else:
-            status = f" (HTTP {resp.http_status})" if resp.http_status is not None else ""
-            excerpt = text.strip().splitlines()[0][:80]
+            # an error or redirect page (nginx 301 in TLS mode, 502 while gunicorn is down):
+            # its title and the redirect target say more than its first line
+            details = []
+            if resp.http_status is not None:
+                details.append(f"HTTP {resp.http_status}")
+            if resp.location:
+                details.append(f"Location: {resp.location}")
+            status = f" ({', '.join(details)})" if details else ""
+            title = _HTML_TITLE.search(text[:4096])
+            what = (
+                f"an HTML page titled {title['title']!r}"
+                if title
+                else repr(text.strip().splitlines()[0][:80])
+            )
             out.problems.append(
                 Problem(
-                    f"response is not a JSON health body{status}: {excerpt!r}",
+                    f"response is not a JSON health body{status}: {what}",
                     line=first_line,
                     code="syntax",
                 )
@@ -275,6 +299,9 @@ def _parse(src: TextSource, kind: str) -> Parsed:
         status_code = None
     if resp.status_line is not None:
         locs["http_status"] = resp.status_line
+    if "status_code" in locs:
+        # the verdicts derived from the status are cited at the status line
+        locs["status_consistent"] = locs["status_code"]
 
     expanded = _expanded(inner.get("services_expanded"), body, locs, problems)
     notes_raw = inner.get("notes")
@@ -287,6 +314,14 @@ def _parse(src: TextSource, kind: str) -> Parsed:
     failing = [name for name, ok in services.items() if not ok]
     for i, name in enumerate(failing):
         locs[f"failing.{i}"] = locs.get(f"services.{name}", first_line)
+    # one entry per failing service with Quay's own words for it (superuser bodies only), so a
+    # rule that matches `failures.*.service` finds the failure text beside the name
+    failures = [
+        {"service": name, "failure": ((expanded or {}).get(name) or {}).get("failure")}
+        for name in failing
+    ]
+    for i, name in enumerate(failing):
+        locs[f"failures.{i}"] = locs.get(f"services.{name}", first_line)
 
     _check_services(kind, services, locs, problems, first_line)
     consistent = _check_status(services, status_code, resp.http_status, notes, locs, problems)
@@ -303,6 +338,7 @@ def _parse(src: TextSource, kind: str) -> Parsed:
         "is_testing": _bool_or_none(inner.get("is_testing")),
         "local_service_key_id": _str_or_none(inner.get("local_service_key_id")),
         "failing": failing,
+        "failures": failures,
         "healthy": bool(services) and not failing,
         "status_consistent": consistent,
     }

@@ -472,6 +472,10 @@ def _result(src: TextSource, state: _State, *, empty: bool = False) -> Parsed:
     host = _host_memory_guess(containers)
     if host is not None:
         meta["host_memory_bytes"] = host
+    for row in containers:
+        # podman and docker print the host's RAM as LIMIT when no limit is set
+        limit = row.get("mem_limit_bytes")
+        row["mem_limit_is_host_ram"] = None if host is None or limit is None else limit == host
     return Parsed(
         kind=state.kind,
         path=src.path,

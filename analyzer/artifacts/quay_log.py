@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from analyzer.artifacts.base import Record, TextSource
+from analyzer.artifacts.base import Record, TextSource, claim
 from analyzer.artifacts.logtime import (
     SYSLOG_LEVELS,
     BoundedLines,
@@ -515,8 +515,84 @@ def _continues_unprefixed(body: str, pending: _Pending) -> bool:
     return pending.tb == 2 and bool(_DB_DETAIL.match(body))
 
 
+@dataclass(slots=True)
+class LineHead:
+    """What one line says on its own, before the record logic: prefixes taken off, format tried."""
+
+    collected: datetime | None  # a collector's timestamp in front of the line
+    program: str | None
+    stream: str | None
+    syslog_pid: int | None
+    syslog_level: str | None
+    body: str
+    started: tuple[Record, list[str]] | None  # the record the body starts, if it starts one
+
+    @property
+    def key(self) -> tuple[str | None, str | None]:
+        """Records of one program and stream continue each other."""
+        return (self.program, self.stream)
+
+
+def read_line(n: int, raw: str) -> LineHead:
+    """Split one decoded line into collector time, program prefix (or syslog header) and body."""
+    line = raw[1:] if n == 1 and raw.startswith("\ufeff") else raw
+    collected, line = strip_collector_prefix(line)
+    program: str | None = None
+    stream: str | None = None
+    syslog_pid: int | None = None
+    syslog_level: str | None = None
+    prefix = _PREFIX.match(line)
+    if prefix:
+        program, stream = prefix.group(1), prefix.group(2)
+        body = line[prefix.end() :]
+    else:
+        header, body = split_syslog(line) if "]: " in line[:200] else (None, line)
+        if header is not None:
+            program, stream, syslog_pid = header.program, "syslog", header.pid
+            if header.severity is not None:
+                syslog_level = SYSLOG_LEVELS[header.severity]
+    return LineHead(collected, program, stream, syslog_pid, syslog_level, body, _start(body))
+
+
+def new_record(head: LineHead, n: int) -> tuple[Record, list[str]]:
+    """The record line n starts (a text record when its body is in no known format)."""
+    if head.started is None:
+        rec = Record(line=n, message=head.body, fields={"format": "text"})
+        extra: list[str] = []
+    else:
+        rec, extra = head.started
+        rec.line = n
+    rec.message = clip(rec.message, MAX_CHARS)
+    if head.program is not None and rec.program is None:
+        rec.program = head.program
+    rec.stream = head.stream
+    if rec.pid is None and head.syslog_pid is not None:
+        rec.pid = head.syslog_pid
+    if rec.level is None and head.syslog_level is not None:
+        rec.level = head.syslog_level
+    fields = rec.fields if rec.fields is not None else {}
+    if head.collected is not None:
+        if rec.time is None:
+            rec.time = head.collected
+        else:
+            fields["collected_time"] = iso(head.collected)
+    rec.fields = fields
+    return rec, extra
+
+
+def continues(head: LineHead, pending: _Pending | None) -> bool:
+    """Whether a line that starts no record joins the open record of its program and stream."""
+    return pending is not None and (
+        head.program is not None or _continues_unprefixed(head.body, pending)
+    )
+
+
 def iter_records(src: TextSource) -> Iterator[Record]:
     """Stream the records of a Quay container log, in the order of their first line."""
+    claimed = claim(src, "quay_log")
+    if claimed is not None:
+        yield from claimed
+        return
     queue: deque[_Pending] = deque()
     open_: dict[tuple[str | None, str | None], _Pending] = {}
 
@@ -542,56 +618,18 @@ def iter_records(src: TextSource) -> Iterator[Record]:
             yield head.finish()
 
     for n, raw in src.lines():
-        line = raw[1:] if n == 1 and raw.startswith("\ufeff") else raw
-        collected, line = strip_collector_prefix(line)
-        program: str | None = None
-        stream: str | None = None
-        syslog_pid: int | None = None
-        syslog_level: str | None = None
-        prefix = _PREFIX.match(line)
-        if prefix:
-            program, stream = prefix.group(1), prefix.group(2)
-            body = line[prefix.end() :]
-        else:
-            header, body = split_syslog(line) if "]: " in line[:200] else (None, line)
-            if header is not None:
-                program, stream, syslog_pid = header.program, "syslog", header.pid
-                if header.severity is not None:
-                    syslog_level = SYSLOG_LEVELS[header.severity]
-        key = (program, stream)
-        started = _start(body)
-        pending = open_.get(key)
-        if started is None:
-            if pending is not None and (
-                program is not None or _continues_unprefixed(body, pending)
-            ):
-                pending.add(n, body)
+        info = read_line(n, raw)
+        if info.started is None:
+            pending = open_.get(info.key)
+            if continues(info, pending):
+                pending.add(n, info.body)  # type: ignore[union-attr]
                 yield from ready(n)
                 continue
-            if not body.strip():
+            if not info.body.strip():
                 yield from ready(n)
                 continue  # a blank line with nothing open carries nothing
-            rec = Record(line=n, message=body, fields={"format": "text"})
-            extra: list[str] = []
-        else:
-            rec, extra = started
-            rec.line = n
-        rec.message = clip(rec.message, MAX_CHARS)
-        if program is not None and rec.program is None:
-            rec.program = program
-        rec.stream = stream
-        if rec.pid is None and syslog_pid is not None:
-            rec.pid = syslog_pid
-        if rec.level is None and syslog_level is not None:
-            rec.level = syslog_level
-        fields = rec.fields if rec.fields is not None else {}
-        if collected is not None:
-            if rec.time is None:
-                rec.time = collected
-            else:
-                fields["collected_time"] = iso(collected)
-        rec.fields = fields
-        new = begin(rec, key, n)
+        rec, extra = new_record(info, n)
+        new = begin(rec, info.key, n)
         for text in extra:
             new.add(n, text)
         yield from ready(n)

@@ -191,10 +191,16 @@ def parse(src: TextSource) -> Parsed:
 def _bucket_from_name(path: str) -> str | None:
     """A bucket name from a file named like `s3-<bucket>.txt` or `<bucket>.ls.txt`, if any."""
     stem = PurePosixPath(path).name.split(".")[0]
+    # S3 bucket naming rules: 3-63 lower-case letters, digits, dots and hyphens
+    valid = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
     for prefix in ("s3-ls-", "s3_ls_", "s3-", "s3_", "bucket-"):
         name = stem[len(prefix) :]
-        # S3 bucket naming rules: 3-63 lower-case letters, digits, dots and hyphens
-        if stem.startswith(prefix) and re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name):
+        if stem.startswith(prefix) and re.fullmatch(valid, name):
+            return name
+    # `analyze collect` and the documented command write <bucket>-listing.txt
+    for suffix in ("-listing", "_listing"):
+        name = stem[: -len(suffix)]
+        if stem.endswith(suffix) and re.fullmatch(valid, name):
             return name
     return None
 

@@ -1,6 +1,6 @@
 """Bundle intake: open any supported bundle safely and stream its members."""
 
-from analyzer.bundle.limits import Limits, parse_size
+from analyzer.bundle.limits import Limits, parse_size, structure_problem
 from analyzer.bundle.reader import (
     ARCHIVE_SEP,
     Bundle,
@@ -21,4 +21,5 @@ __all__ = [
     "gzip_engine",
     "open_bundle",
     "parse_size",
+    "structure_problem",
 ]

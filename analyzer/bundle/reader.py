@@ -16,6 +16,7 @@ import lzma
 import os
 import posixpath
 import stat
+import struct
 import tarfile
 import tempfile
 import zipfile
@@ -40,6 +41,15 @@ class BundleError(Exception):
     """The input cannot be read as a bundle at all (exit code 2)."""
 
 
+class _LimitHit(Exception):
+    """A whole-stream limit was reached while reading (raised through tarfile, caught here)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 @dataclass(slots=True)
 class Issue:
     """Something the reader refused, cut or could not read; becomes a `bundle` finding."""
@@ -55,7 +65,8 @@ class _Budget:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.total = 0
+        self.total = 0  # decompressed bytes handed to readers of members
+        self.scanned = 0  # decompressed bytes of the top-level archive stream, skipped ones too
         self.exhausted = False
         self.input_read = 0  # bytes of the input file(s) consumed, for progress
 
@@ -96,6 +107,62 @@ class _RatioGuard:
         return self.produced > self.limits.max_ratio * max(self.compressed(), 1)
 
 
+class _StreamGuard(io.RawIOBase):
+    """The decompressed stream a tar is read from: every byte passes here, read or skipped.
+
+    A member nobody reads is still decompressed to skip it, so a bomb hidden in a member the
+    analyzer does not care about would cost unbounded time without this guard. It enforces the
+    compression-ratio guard of its stream and, at the top level, the bundle's total.
+    """
+
+    def __init__(
+        self, inner: BinaryIO, budget: _Budget, ratio: _RatioGuard | None, top: bool
+    ) -> None:
+        self.inner = inner
+        self.budget = budget
+        self.ratio = ratio
+        self.top = top
+        # one step at a time, so what came before a damaged spot is delivered first
+        self._read = getattr(inner, "read1", inner.read)
+        self.error: BaseException | None = None  # why the stream ended early
+        self.tripped: _LimitHit | None = None  # raised on the read after the one that crossed
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        limits = self.budget.limits
+        if self.top and self.budget.scanned >= limits.max_total_bytes:
+            raise _LimitHit(
+                "total-limit",
+                f"the bundle's total limit of {limits.max_total_bytes} decompressed bytes was "
+                "reached; the rest was not read",
+            )
+        if self.tripped is not None:
+            raise self.tripped
+        if self.error is not None:
+            return 0
+        try:
+            data = self._read(len(b))
+        except _READ_ERRORS as exc:
+            # end the stream here: tarfile then reports a cut archive after what it has read,
+            # instead of the buffered bytes before the damage being dropped with the error
+            self.error = exc
+            return 0
+        n = len(data)
+        b[:n] = data
+        if self.top:
+            self.budget.scanned += n
+        if self.ratio is not None and n and self.ratio.over(n):
+            # this step's bytes (at most a few dozen KiB) are still delivered
+            self.tripped = _LimitHit(
+                "ratio-limit",
+                f"decompressed data grew past {limits.max_ratio}:1 of its compressed size "
+                f"(a compression bomb?); reading stopped after {self.ratio.produced} bytes",
+            )
+        return n
+
+
 class LimitedStream(io.RawIOBase):
     """A member's content: enforces the per-member, whole-bundle and ratio limits.
 
@@ -134,6 +201,11 @@ class LimitedStream(io.RawIOBase):
             return 0
         try:
             data = self.inner.read(min(want, room))
+        except _LimitHit as hit:
+            self.cut = f"{hit.message} (inside this member, after {self.read_bytes} bytes of it)"
+            self.cut_code = hit.code
+            self.budget.exhausted = True
+            return 0
         except _READ_ERRORS as exc:
             self.cut = f"the archive is damaged here ({_describe(exc)}); only the first {self.read_bytes} bytes could be read"
             self.cut_code = "corrupt"
@@ -255,27 +327,97 @@ def _compression(head: bytes) -> str | None:
 def _decompressor(kind: str, raw: BinaryIO, threaded: bool = False) -> BinaryIO:
     """A decompressing reader: python-isal when present (much faster), else zlib-ng, else stdlib."""
     if kind == "gzip":
-        try:
-            if threaded:
+        if threaded:
+            try:
                 from isal import igzip_threaded
 
                 return igzip_threaded.open(raw, "rb", threads=1)  # type: ignore[no-any-return]
-            from isal import igzip
-
-            return igzip.IGzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-        except ImportError:
-            pass
-        try:
-            from zlib_ng import gzip_ng
-
-            return gzip_ng.GzipFile(fileobj=raw, mode="rb")  # type: ignore[no-any-return]
-        except ImportError:
-            import gzip
-
-            return gzip.GzipFile(fileobj=raw, mode="rb")
+            except ImportError:
+                pass
+        return _GzipStream(raw)  # type: ignore[return-value]
     if kind == "xz":
         return lzma.LZMAFile(raw, "rb")  # type: ignore[return-value]
     return bz2.BZ2File(raw, "rb")  # type: ignore[return-value]
+
+
+def _zlib_module() -> object:
+    """The fastest zlib-compatible module installed (isal, zlib-ng, then the stdlib's)."""
+    try:
+        from isal import isal_zlib
+
+        return isal_zlib
+    except ImportError:
+        pass
+    try:
+        from zlib_ng import zlib_ng
+
+        return zlib_ng
+    except ImportError:
+        return zlib
+
+
+class _GzipStream(io.RawIOBase):
+    """gzip decompression that hands over everything before a damaged or missing end.
+
+    The file readers of the gzip libraries may decompress a small input in one call and then
+    raise on its cut end, losing what they had decoded; a truncated upload must still give
+    its first members. Concatenated gzip members are read one after the other.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.zlib = _zlib_module()
+        self.d = self.zlib.decompressobj(31)  # type: ignore[attr-defined]
+        self.pending = b""  # compressed input not yet given to the decompressor
+        self.started = False  # this gzip member has consumed input
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        want = len(b)
+        while not self.done:
+            data = self.d.unconsumed_tail or self.pending
+            self.pending = b""
+            if not data:
+                data = self.raw.read(PASS_CHUNK)
+                if not data:
+                    self.done = True
+                    if self.started and not self.d.eof:
+                        raise EOFError(
+                            "compressed file ended before the end-of-stream marker was reached"
+                        )
+                    return 0
+            self.started = True
+            out = self.d.decompress(data, want)
+            if self.d.eof:
+                rest = self.d.unused_data
+                if rest.lstrip(b"\0").startswith(_GZIP):  # another gzip member follows
+                    self.pending = rest.lstrip(b"\0")
+                    self.d = self.zlib.decompressobj(31)  # type: ignore[attr-defined]
+                    self.started = False
+                elif not rest and not self.d.unconsumed_tail:
+                    nxt = self.raw.read(PASS_CHUNK)
+                    if nxt.lstrip(b"\0").startswith(_GZIP):
+                        self.pending = nxt.lstrip(b"\0")
+                        self.d = self.zlib.decompressobj(31)  # type: ignore[attr-defined]
+                        self.started = False
+                    else:
+                        self.done = True  # trailing padding or garbage after the last member
+                else:
+                    self.done = True
+            if out:
+                n = len(out)
+                b[:n] = out
+                return n
+        return 0
+
+    def close(self) -> None:
+        try:
+            self.raw.close()
+        finally:
+            super().close()
 
 
 def gzip_engine() -> str:
@@ -366,17 +508,25 @@ class Bundle:
             yield m
             if self.budget.exhausted:
                 if not any(i.code in ("total-limit", "ratio-limit") for i in self.issues):
+                    code = m.cut_code if m.cut_code in ("total-limit", "ratio-limit") else "total-limit"
+                    why = (
+                        "decompressed data grew far beyond its compressed size (a compression bomb?)"
+                        if code == "ratio-limit"
+                        else f"the total limit of {self.limits.max_total_bytes} decompressed bytes was reached"
+                    )
                     self.issues.append(
-                        Issue(
-                            "total-limit",
-                            m.path,
-                            "reading stopped at this member; later members were not read",
-                        )
+                        Issue(code, m.path, f"reading stopped at this member: {why}; later members were not read")
                     )
                 return
 
     def _issue(self, code: str, path: str, message: str) -> None:
         self.issues.append(Issue(code, path, message))
+
+    def _stop(self, hit: _LimitHit, path: str) -> None:
+        """A whole-stream limit ended the reading of an archive."""
+        self.budget.exhausted = True
+        if not any(i.code in ("total-limit", "ratio-limit") for i in self.issues):
+            self._issue(hit.code, self.current or path, hit.message)
 
     def _skip(self, path: str, code: str, reason: str) -> Member:
         self._issue(code, path, reason)
@@ -438,24 +588,52 @@ class Bundle:
     # -- archives ---------------------------------------------------------------------------
 
     def _tar_members(
-        self, stream: BinaryIO, prefix: str, depth: int, guards: list[_RatioGuard]
+        self,
+        stream: BinaryIO,
+        prefix: str,
+        depth: int,
+        guards: list[_RatioGuard],
+        ratio: _RatioGuard | None = None,
+        top: bool = False,
     ) -> Iterator[Member]:
         label = prefix.rstrip(ARCHIVE_SEP) or self.path.name
+        guard = _StreamGuard(stream, self.budget, ratio, top)
+        guarded = io.BufferedReader(guard, CHUNK)  # type: ignore[arg-type]
         try:
-            tar = tarfile.open(fileobj=stream, mode="r|")  # noqa: SIM115 - streamed, closed with the bundle
+            tar = tarfile.open(fileobj=guarded, mode="r|")  # noqa: SIM115 - streamed, closed with the bundle
+        except _LimitHit as hit:
+            self._stop(hit, label)
+            return
         except _READ_ERRORS as exc:
-            self._issue("corrupt", label, f"not a readable tar archive ({_describe(exc)})")
+            self._issue("corrupt", label, f"not a readable tar archive ({_describe(guard.error or exc)})")
             return
         count = 0
         while True:
             try:
                 info = tar.next()
+            except _LimitHit as hit:
+                self._stop(hit, label)
+                return
             except _READ_ERRORS as exc:
                 self._issue(
                     "corrupt",
                     label,
-                    f"the archive is damaged or truncated after {count} entries ({_describe(exc)}); "
-                    "what came before was read",
+                    f"the archive is damaged or truncated after {count} entries "
+                    f"({_describe(guard.error or exc)}); what came before was read",
+                )
+                return
+            if info is None and guard.error is None and ratio is not None:
+                # a compressed stream ends with a checksum: read the padding up to it, so damage
+                # inside member data (which inflates to garbage without an error) shows too
+                with contextlib.suppress(_LimitHit, *_READ_ERRORS):
+                    guarded.read(4 << 20)
+            if info is None and guard.error is not None:
+                # tarfile may take an early end for the end of the archive
+                self._issue(
+                    "corrupt",
+                    label,
+                    f"the archive is damaged or truncated after {count} entries "
+                    f"({_describe(guard.error)}); what came before was read",
                 )
                 return
             if info is None:
@@ -482,6 +660,10 @@ class Bundle:
                     shown, "special-file", "not a regular file (device, FIFO or other); skipped"
                 )
                 continue
+            if info.issparse():
+                # a sparse entry expands its holes to zeros: a tiny archive could claim terabytes
+                yield self._skip(shown, "special-file", "sparse file entry; not read")
+                continue
             try:
                 fobj = tar.extractfile(info)
             except (tarfile.TarError, OSError) as exc:
@@ -495,6 +677,15 @@ class Bundle:
 
     def _zip_members(self, zpath: str, prefix: str, depth: int) -> Iterator[Member]:
         label = prefix.rstrip(ARCHIVE_SEP) or self.path.name
+        entries = _zip_entry_count(zpath)
+        if entries is not None and entries > self.limits.max_members:
+            # the central directory is read whole: refuse it before it fills memory
+            self._issue(
+                "member-count",
+                label,
+                f"the zip lists {entries} files, more than the limit of {self.limits.max_members}; not opened",
+            )
+            return
         try:
             zf = zipfile.ZipFile(zpath)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -570,6 +761,9 @@ class Bundle:
         buffered = io.BufferedReader(_Passthrough(fobj), CHUNK)  # type: ignore[arg-type]
         try:
             head = buffered.peek(512)[:512]
+        except _LimitHit as hit:
+            self._stop(hit, path)
+            return
         except _READ_ERRORS as exc:
             if top:
                 raise BundleError(f"{self.path}: cannot be read ({_describe(exc)})") from None
@@ -599,7 +793,9 @@ class Bundle:
                 self.kind = "tar"
             else:
                 yield _archive_member(path, size)
-            yield from self._tar_members(buffered, prefix=prefix, depth=child_depth, guards=guards)
+            yield from self._tar_members(
+                buffered, prefix=prefix, depth=child_depth, guards=guards, top=top
+            )
             return
         if comp:
             counting = _Counting(buffered)  # type: ignore[arg-type]
@@ -607,6 +803,9 @@ class Bundle:
                 inner = _decompressor(comp, counting, threaded=top and comp == "gzip" and (self.input_size or 0) > THREADED_MIN)  # type: ignore[arg-type]
                 ibuf = io.BufferedReader(_Passthrough(inner), CHUNK)  # type: ignore[arg-type]
                 ihead = ibuf.peek(512)[:512]
+            except _LimitHit as hit:
+                self._stop(hit, path)
+                return
             except _READ_ERRORS as exc:
                 if top:
                     raise BundleError(
@@ -631,8 +830,9 @@ class Bundle:
                     self.kind = "tar"
                 else:
                     yield _archive_member(path, size)
+                # the ratio guard watches every byte of this stream, read or skipped
                 yield from self._tar_members(
-                    ibuf, prefix=prefix, depth=child_depth, guards=[*guards, guard]
+                    ibuf, prefix=prefix, depth=child_depth, guards=guards, ratio=guard, top=top
                 )
                 return
             if top:
@@ -660,6 +860,9 @@ class Bundle:
                 while True:
                     try:
                         chunk = buffered.read(CHUNK)
+                    except _LimitHit as hit:
+                        self._stop(hit, path)
+                        return
                     except _READ_ERRORS as exc:
                         yield self._skip(path, "corrupt", f"cannot be read ({_describe(exc)})")
                         return
@@ -702,6 +905,21 @@ def _read_errors() -> tuple[type[BaseException], ...]:
 
 
 _READ_ERRORS = _read_errors()
+
+
+def _zip_entry_count(zpath: str) -> int | None:
+    """How many entries a zip's end record announces (None when it cannot be told)."""
+    try:
+        with open(zpath, "rb") as fh:
+            record = zipfile._EndRecData(fh)  # type: ignore[attr-defined]  # stable since Python 2
+    except (OSError, AttributeError, ValueError, EOFError, struct.error):
+        return None
+    if not record:
+        return None
+    try:
+        return int(record[zipfile._ECD_ENTRIES_TOTAL])  # type: ignore[attr-defined]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
 
 
 def _archive_member(path: str, size: int | None) -> Member:

@@ -77,13 +77,8 @@ class Context:
 
 
 def _short(value: Any) -> str:
-    text = (
-        value
-        if isinstance(value, str)
-        else repr(value)
-        if not isinstance(value, dict | list)
-        else _compact(value)
-    )
+    """A value as it reads in a config file: strings bare, everything else as JSON (true, null)."""
+    text = value if isinstance(value, str) else _compact(value)
     return text if len(text) <= VALUE_EXCERPT_MAX else text[: VALUE_EXCERPT_MAX - 1] + "…"
 
 
@@ -175,6 +170,28 @@ def _compare(op: str, actual: Any, expected: Any, regex: re.Pattern[str] | None)
         return False  # values of other types never satisfy an ordering
 
 
+def _where(spec: dict[str, Any], parent: Any) -> bool:
+    """The `where` tests on the item that holds a matched value (all must hold)."""
+    tests = spec.get("where")
+    if not tests:
+        return True
+    if not isinstance(parent, dict):
+        return False
+    for t in tests:
+        found = list(paths.walk(parent, t["path"]))
+        op = t["op"]
+        if op == "missing":
+            if found:
+                return False
+            continue
+        if not found:
+            return False
+        regex = re.compile(str(t.get("value"))) if op == "matches" else None
+        if not any(_compare(op, v, t.get("value"), regex) for _k, v, _p in found):
+            return False
+    return True
+
+
 def _aggregate(matches: list[Match], names: tuple[str, ...]) -> list[Match]:
     if not matches:
         return matches
@@ -206,7 +223,7 @@ def eval_value(cond: Cond, ctx: Context, rule: Rule) -> Outcome:
             found = True
             if op == "missing":
                 continue
-            if _compare(op, value, expected, cond.regex):
+            if _compare(op, value, expected, cond.regex) and _where(spec, parent):
                 values = {
                     "path": item.path if item else cond.source,
                     "key": key,
@@ -253,7 +270,7 @@ def eval_threshold(cond: Cond, ctx: Context, rule: Rule) -> Outcome:
             if actual is None:
                 continue  # not a number (e.g. '--'): skipped, never read as 0
             seen_number = True
-            if _OPS[op](actual, limit):
+            if _OPS[op](actual, limit) and _where(spec, parent):
                 values = {
                     "path": item.path if item else cond.source,
                     "key": key,
@@ -482,7 +499,7 @@ def _combined(children: list[tuple[Cond, Outcome]], only_true: bool) -> Match:
     total = 0
     for child, out in children:
         if only_true and out.state != "true":
-            continue
+            continue  # inside `any`, only the true children have values
         if out.matches:
             first = dict(out.matches[0].values)
             first.setdefault("count", sum(m.total for m in out.matches))
@@ -497,7 +514,15 @@ def _combined(children: list[tuple[Cond, Outcome]], only_true: bool) -> Match:
         elif child.id:
             values[child.id] = {"count": 0}
     values["count"] = total
-    return Match(values, evidence, total=max(total, 1))
+    # one record can satisfy two children (its message and its SQLSTATE): cite it once
+    seen: set[tuple[str, int | None, str | None]] = set()
+    unique = []
+    for e in evidence:
+        k = (e.path, e.line, e.key)
+        if k not in seen:
+            seen.add(k)
+            unique.append(e)
+    return Match(values, unique, total=max(total, 1))
 
 
 def evaluate(cond: Cond, ctx: Context, rule: Rule, artifacts_info: dict[str, Any]) -> Outcome:

@@ -15,6 +15,20 @@ from typing import Any
 
 MIN_USEFUL = 3  # shorter literals filter too little to be worth it
 
+# Characters outside ASCII that `re.IGNORECASE` takes for an ASCII letter (İ ı for i, ſ for s,
+# the Kelvin sign for k): folded to that letter before a case-insensitive literal test.
+_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def fold(text: str) -> str:
+    """Text as a case-insensitive literal test must see it (lower case, re's extra folds)."""
+    return text.translate(_FOLDS).lower() if not text.isascii() else text.lower()
+
+
+def _size(text: str) -> int:
+    # UTF-8 length: a rarer, longer byte string filters raw bytes better
+    return len(text.encode("utf-8", "surrogatepass"))
+
 
 def _seq(items: Any) -> frozenset[str] | None:
     """Best required-literal set of a sequence of parsed items."""
@@ -25,7 +39,7 @@ def _seq(items: Any) -> frozenset[str] | None:
         nonlocal best
         if cand is None or not cand:
             return
-        if best is None or min(map(len, cand)) > min(map(len, best)):
+        if best is None or min(map(_size, cand)) > min(map(_size, best)):
             best = cand
 
     for op, av in items:
@@ -36,7 +50,9 @@ def _seq(items: Any) -> frozenset[str] | None:
             consider(frozenset({"".join(run)}))
             run = []
         if op is C.SUBPATTERN:
-            consider(_seq(av[-1]))
+            # a group that turns on case folding of its own (`(?i:...)`) requires no exact text
+            if not (av[1] & re.IGNORECASE):
+                consider(_seq(av[-1]))
         elif op is C.BRANCH:
             alts = [_seq(branch) for branch in av[1]]
             if all(a is not None for a in alts):
@@ -65,8 +81,56 @@ def required_literals(pattern: str, ignore_case: bool = False) -> frozenset[str]
     if not found or min(map(len, found)) < MIN_USEFUL:
         return None
     if ignore_case:
+        if not all(s.isascii() for s in found):
+            return None  # re folds non-ASCII letters differently from str.lower()
         return frozenset(s.lower() for s in found)
     return found
+
+
+def raw_literals(pattern: str, ignore_case: bool = False) -> frozenset[str] | None:
+    """Required literals of any length (the bulk scan's own prefilter), or None when unknown."""
+    flags = re.IGNORECASE if ignore_case else 0
+    try:
+        parsed = P.parse(pattern, flags)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        ignore_case = True
+    found = _seq(list(parsed))
+    if not found or (ignore_case and not all(s.isascii() for s in found)):
+        return None
+    return frozenset(s.lower() for s in found) if ignore_case else found
+
+
+def _nullable(items: Any) -> bool:
+    """Whether a parsed sequence matches the empty string at the start of any text."""
+    for op, av in items:
+        if op is C.AT and av in (C.AT_BEGINNING, C.AT_BEGINNING_STRING):
+            continue
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
+            if av[0] == 0:
+                continue
+            if _nullable(av[2]):
+                continue
+            return False
+        if op is C.SUBPATTERN:
+            if _nullable(av[-1]):
+                continue
+            return False
+        if op is C.BRANCH:
+            if any(_nullable(b) for b in av[1]):
+                continue
+            return False
+        return False
+    return True
+
+
+def matches_everything(pattern: str, flags: int = 0) -> bool:
+    """True when the pattern matches every text at its very start (`^`, `.*`, the empty pattern)."""
+    try:
+        return _nullable(list(P.parse(pattern, flags)))
+    except re.error:
+        return False
 
 
 def implied(user: list[str], derived: frozenset[str] | None, ignore_case: bool) -> bool:

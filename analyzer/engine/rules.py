@@ -27,7 +27,7 @@ GROUP_KINDS = ("all", "any", "not")
 RULE_ID = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 
 # Facts the engine derives (analyzer/facts); rules may read them with `fact:`.
-FACT_NAMES = ("bundle", "quay", "postgres", "clair", "connections", "logs", "containers", "config")
+FACT_NAMES = ("bundle", "quay", "postgres", "clair", "connections", "logs", "containers", "config", "tls", "storage")
 
 COMMON_PLACEHOLDERS = frozenset({"facts", "artifact", "count", "env"})
 OFFERED: dict[str, frozenset[str]] = {
@@ -468,6 +468,14 @@ class _Builder:
                     ) from None
             if op in ("in", "not in") and "ref" not in body and not isinstance(body.get("value"), list):
                 raise self.err(f"{where}.value.value", f"operator {op!r} needs a list")
+        for i, t in enumerate(body.get("where") or [] if isinstance(body, dict) else []):
+            if t["op"] == "matches":
+                try:
+                    re.compile(str(t.get("value")))
+                except re.error as exc:
+                    raise self.err(f"{where}.{kind}.where[{i}].value", f"regex does not compile: {exc}") from None
+            elif t["op"] not in ("exists", "missing") and "value" not in t:
+                raise self.err(f"{where}.{kind}.where[{i}]", f"operator {t['op']!r} needs a value")
         if kind == "threshold":
             from analyzer.engine.units import parse_in_unit
 
@@ -518,7 +526,8 @@ class _Builder:
             (f"$.remediation[{i}]", s) for i, s in enumerate(data["remediation"])
         ]:
             used = _placeholders(template, self.file, where)
-            unknown = sorted(used - offered)
+            # names starting with '_' are the template's own scratch variables ({% set _x = ... %})
+            unknown = sorted(u for u in used - offered if not u.startswith("_"))
             if unknown:
                 raise self.err(where, f"uses {unknown}; offered: {sorted(offered)}")
         refs: list[Reference] = []

@@ -6,6 +6,16 @@ Semantics (the contract): a condition matches a parsed record (message plus cont
 lines) when the record passes the condition's filters (level, program, logger, SQLSTATE,
 member path) and the regex finds a match in the record's text. The literal prefilter only
 skips records that cannot match.
+
+Two engines give the same results:
+
+* the reference: every record of every member, every condition, `re.search` on the text,
+  nothing skipped (ANALYZER_SCAN_ENGINE=reference);
+* the fast path (the default): a literal prefilter on each record's text, and for the kinds
+  that have a bulk reader (quay_log, see quayfast.py) the member's raw bytes scanned in
+  blocks, records built and searched only where a literal or a filter says they may match.
+
+`engine` names the one that ran, for the report.
 """
 
 from __future__ import annotations
@@ -17,7 +27,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from analyzer.artifacts.base import Record
+from analyzer.artifacts.base import Record, TextSource, claiming
+from analyzer.engine import literals as lit
+from analyzer.engine import matchers
 from analyzer.engine.rules import Cond, Rule
 from analyzer.model import Evidence, iso_utc
 
@@ -51,17 +63,23 @@ class LogLeaf:
     min_count: int
     within_s: float | None
     max_evidence: int
+    universal: bool = False  # the pattern matches every text at its start, with no named group
 
     @classmethod
     def of(cls, rule: Rule, cond: Cond) -> LogLeaf:
         spec = cond.spec
+        regex = cond.regex
+        literals = cond.literals
+        ignore_case = bool(regex is not None and regex.flags & re.IGNORECASE)
+        if literals is not None and ignore_case and not all(s.isascii() for s in literals):
+            literals = None  # str.lower() and re fold some letters differently
         return cls(
             rule_id=rule.id,
             index=cond.index,
             kind=cond.artifact or "",
-            regex=cond.regex,  # type: ignore[arg-type]
-            literals=cond.literals,
-            ignore_case=bool(cond.regex is not None and cond.regex.flags & re.IGNORECASE),
+            regex=regex,  # type: ignore[arg-type]
+            literals=literals,
+            ignore_case=ignore_case,
             levels=_as_set(spec.get("level")),
             programs=_as_set(spec.get("program")),
             loggers=_as_set(spec.get("logger")),
@@ -71,6 +89,9 @@ class LogLeaf:
             min_count=int(spec.get("min_count", 1)),
             within_s=cond.within_s,
             max_evidence=rule.max_evidence,
+            universal=regex is not None
+            and not regex.groupindex
+            and lit.matches_everything(regex.pattern, regex.flags),
         )
 
     def accepts(self, rec: Record) -> bool:
@@ -166,6 +187,8 @@ ERROR_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL", "PANIC"})
 # The component a record is charted under when its parser names no program.
 DEFAULT_COMPONENT = {"quay_log": "quay", "pg_log": "postgresql", "redis_log": "redis", "clair_log": "clair"}
 TIMELINE_MAX_KEYS = 200_000  # (minute, component) pairs; a week of logs of 20 components fits
+GROUPS_MAX = 200  # groups kept per condition; later ones are counted as "(other)"
+BULK_KINDS = frozenset({"quay_log"})  # kinds with a bulk reader (quayfast.py)
 
 
 _PG_VERSION = re.compile(r"starting PostgreSQL (\d+(?:\.\d+)?)")
@@ -203,61 +226,132 @@ class LogScanner:
         self.files: list[FileStats] = []
         self.since = since
         self.until = until
-        self.engine = "python-re"
+        self.reference = matchers.wanted() == "reference"
+        self.bulk_engine = matchers.available()
+        self._bulk_kinds: set[str] = set()  # kinds whose members the bulk reader took
+        self._plans: dict[tuple[str, tuple[int, ...]], Any] = {}
         # error records per (minute since the epoch, component): the report's timeline
         self.error_minutes: Counter[tuple[int, str]] = Counter()
         self.error_minutes_dropped = 0
 
+    @property
+    def engine(self) -> str:
+        """Which engine ran, for `analyzer.scan_engine` and --verbose."""
+        if self.reference:
+            return "reference (python re, every record)"
+        if self._bulk_kinds:
+            return f"{self.bulk_engine} bulk ({', '.join(sorted(self._bulk_kinds))}) + python re"
+        return "python re + literal prefilter"
+
+    def member_leaves(self, kind: str, path: str) -> list[LogLeaf]:
+        """The log conditions that read this member."""
+        return [
+            lf for lf in self.leaves.get(kind, []) if lf.path_re is None or lf.path_re.search(path)
+        ]
+
     def feed(self, kind: str, path: str, records: Iterator[Record]) -> FileStats:
         stats = FileStats(path=path, kind=kind)
         self.files.append(stats)
-        leaves = [
-            lf for lf in self.leaves.get(kind, []) if lf.path_re is None or lf.path_re.search(path)
-        ]
-        since, until = self.since, self.until
-        windowed = since is not None or until is not None
-        for rec in records:
-            stats.records += 1
-            t = rec.time
-            if t is not None:
-                if stats.first_time is None or t < stats.first_time:
-                    stats.first_time = t
-                if stats.last_time is None or t > stats.last_time:
-                    stats.last_time = t
-            if rec.level:
-                stats.levels[rec.level] += 1
-            if rec.program:
-                stats.programs[rec.program] += 1
-            if t is not None and rec.level in ERROR_LEVELS:
-                self._count_error(t, rec.program or DEFAULT_COMPONENT.get(kind, kind))
-            self._versions(kind, rec, stats)
-            if windowed and (
-                t is None or (since is not None and t < since) or (until is not None and t > until)
-            ):
-                continue
-            text = rec.text
-            lowered: str | None = None
-            for leaf in leaves:
-                lits = leaf.literals
-                if lits is not None:
-                    if leaf.ignore_case:
-                        if lowered is None:
-                            lowered = text.lower()
-                        hay = lowered
-                    else:
-                        hay = text
-                    for s in lits:
-                        if s in hay:
-                            break
-                    else:
-                        continue
-                if not leaf.accepts(rec):
-                    continue
-                m = leaf.regex.search(text)
-                if m is None:
-                    continue
-                self._record_hit(leaf, rec, path, m)
+        leaves = self.member_leaves(kind, path)
+        if self.reference or kind not in BULK_KINDS:
+            for rec in records:
+                self.take(kind, path, rec, stats, leaves)
+            return stats
+        taken: list[bool] = []
+
+        def claimant(src: TextSource, claimed_kind: str) -> Iterator[Record] | None:
+            if claimed_kind != kind or taken:
+                return None
+            taken.append(True)
+            self._bulk_kinds.add(kind)
+            return self.bulk(kind, path, src, stats, leaves)
+
+        with claiming(claimant):
+            for rec in records:
+                if not taken:  # a reader without a bulk path: record by record
+                    self.take(kind, path, rec, stats, leaves)
+                # records the bulk reader passes on were counted and searched already; they
+                # go through so that the wrappers around the reader see them
         return stats
+
+    def feed_source(self, kind: str, path: str, src: TextSource) -> FileStats:
+        """Scan a member from its raw bytes (the bulk path; record by record where there is none)."""
+        from analyzer.artifacts.registry import ARTIFACTS
+
+        spec = ARTIFACTS[kind]
+        return self.feed(kind, path, spec.iter_records(src))
+
+    def bulk(
+        self, kind: str, path: str, src: TextSource, stats: FileStats, leaves: list[LogLeaf]
+    ) -> Iterator[Record]:
+        """The bulk reader of a kind over a member; yields the records the redactor must see."""
+        from analyzer.engine import quayfast
+
+        key = (kind, tuple(id(lf) for lf in leaves))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = quayfast.Plan(leaves, self.bulk_engine)
+        return quayfast.QuayBulk(self, plan, path, src, stats).run()
+
+    def in_window(self, t: datetime | None) -> bool:
+        """Whether a record of this time is inside --since/--until (always, without them)."""
+        since, until = self.since, self.until
+        if since is None and until is None:
+            return True
+        return not (
+            t is None or (since is not None and t < since) or (until is not None and t > until)
+        )
+
+    def count(self, kind: str, rec: Record, stats: FileStats) -> None:
+        """What every record adds to its file's statistics, the timeline and the versions."""
+        stats.records += 1
+        t = rec.time
+        if t is not None:
+            if stats.first_time is None or t < stats.first_time:
+                stats.first_time = t
+            if stats.last_time is None or t > stats.last_time:
+                stats.last_time = t
+        if rec.level:
+            stats.levels[rec.level] += 1
+        if rec.program:
+            stats.programs[rec.program] += 1
+        if t is not None and rec.level in ERROR_LEVELS:
+            self._count_error(t, rec.program or DEFAULT_COMPONENT.get(kind, kind))
+        self._versions(kind, rec, stats)
+
+    def take(
+        self, kind: str, path: str, rec: Record, stats: FileStats, leaves: list[LogLeaf]
+    ) -> None:
+        """One record, start to end: statistics, then every condition."""
+        self.count(kind, rec, stats)
+        if self.in_window(rec.time):
+            self.search(leaves, rec, path)
+
+    def search(self, leaves: Iterable[LogLeaf], rec: Record, path: str) -> None:
+        """Test one record against conditions (the window is the caller's business)."""
+        text = rec.text
+        folded: str | None = None
+        prefilter = not self.reference
+        for leaf in leaves:
+            lits = leaf.literals
+            if prefilter and lits is not None:
+                if leaf.ignore_case:
+                    if folded is None:
+                        folded = lit.fold(text)
+                    hay = folded
+                else:
+                    hay = text
+                for s in lits:
+                    if s in hay:
+                        break
+                else:
+                    continue
+            if not leaf.accepts(rec):
+                continue
+            m = leaf.regex.search(text)
+            if m is None:
+                continue
+            self._record_hit(leaf, rec, path, m)
 
     def _record_hit(self, leaf: LogLeaf, rec: Record, path: str, m: re.Match[str]) -> None:
         offset, line_text = _matched_line(rec.text, m.start())
@@ -277,7 +371,7 @@ class LogScanner:
         per = self.results.setdefault((leaf.rule_id, leaf.index), {})
         acc = per.get(group)
         if acc is None:
-            if len(per) >= 200:
+            if len(per) >= GROUPS_MAX:
                 group = "(other)"
                 acc = per.setdefault(group, Accumulator())
             else:
@@ -300,11 +394,17 @@ class LogScanner:
         ]
 
     def _versions(self, kind: str, rec: Record, stats: FileStats) -> None:
-        if kind == "pg_log" and "pg" not in stats.versions and "PostgreSQL" in rec.message:
+        if kind == "pg_log" and "postgres" not in stats.versions and "PostgreSQL" in rec.message:
             m = _PG_VERSION.search(rec.message)
             if m:
                 stats.versions["postgres"] = m.group(1)
-        elif kind == "clair_log" and "clair" not in stats.versions and rec.fields:
+        elif (
+            kind == "clair_log"
+            and "clair" not in stats.versions
+            and rec.fields
+            and (rec.message in ("starting", "ready") or rec.logger == "main")
+        ):
+            # only Clair's own start-up records carry its version (updaters log theirs)
             v = rec.fields.get("version")
             if isinstance(v, str) and v:
                 stats.versions["clair"] = v.lstrip("v")

@@ -72,6 +72,7 @@ def _containers(parsed: dict[str, list[Parsed]]) -> list[dict[str, Any]]:
                 "memory_limit_bytes",
                 "shm_size_bytes",
                 "nano_cpus",
+                "cpu_limit_cores",
                 "env",
                 "started_at",
                 "finished_at",
@@ -107,12 +108,14 @@ def _containers(parsed: dict[str, list[Parsed]]) -> list[dict[str, Any]]:
                 if limits.get("memory_bytes"):
                     r["memory_limit_bytes"] = limits["memory_bytes"]
                 last = c.get("last_terminated") or {}
-                if last.get("reason") == "OOMKilled":
+                if last.get("reason") == "OOMKilled" or c.get("state_reason") == "OOMKilled":
                     r["oom_killed"] = True
+                if limits.get("cpu_millicores"):
+                    r["cpu_limit_cores"] = limits["cpu_millicores"] / 1000
     for p in parsed.get("podman_stats", []) + parsed.get("pod_stats", []):
         for c in (p.data or {}).get("containers", []) if isinstance(p.data, dict) else []:
             r = row(str(c.get("name") or c.get("id") or "?"), p.path)
-            for k in ("cpu_percent", "mem_usage_bytes", "mem_percent"):
+            for k in ("cpu_percent", "mem_usage_bytes", "mem_percent", "mem_limit_is_host_ram"):
                 if c.get(k) is not None:
                     r[k] = c[k]
             if c.get("mem_limit_bytes") is not None:
@@ -128,6 +131,14 @@ def _containers(parsed: dict[str, list[Parsed]]) -> list[dict[str, Any]]:
                     r[k] = c[k]
     for r in rows.values():
         r["component"] = _component(r["name"], str(r.get("image", "")))
+        if r.get("cpu_limit_cores") is None and r.get("nano_cpus"):
+            r["cpu_limit_cores"] = float(r["nano_cpus"]) / 1e9
+        cores = r.get("cpu_limit_cores")
+        if cores and r.get("cpu_percent") is not None:
+            # podman's CPU % is of one core: relative to the limit it is cpu% / cores
+            r["cpu_percent_of_limit"] = round(float(r["cpu_percent"]) / float(cores), 1)
+        if r.get("cpu_millicores") is not None and cores:
+            r["cpu_percent_of_limit"] = round(float(r["cpu_millicores"]) / (10 * float(cores)), 1)
     return sorted(rows.values(), key=lambda r: r["name"])
 
 
@@ -184,7 +195,10 @@ def _num(x: Any) -> float | None:
 
 
 def derive(
-    entries: list[ArtifactEntry], parsed: dict[str, list[Parsed]], log_files: list[FileStats]
+    entries: list[ArtifactEntry],
+    parsed: dict[str, list[Parsed]],
+    log_files: list[FileStats],
+    window: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """(facts, reasons for the facts that are None)."""
     facts: dict[str, Any] = {}
@@ -219,6 +233,7 @@ def derive(
         "quay_debug_records": sum(fs.levels.get("DEBUG", 0) for fs in quay_files),
         "quay_files": len(quay_files),
         "has_previous": any(re.search(r"previous", fs.path) for fs in quay_files),
+        "window": _window(window, times),
         "_sources": {},
     }
 
@@ -296,7 +311,7 @@ def derive(
             "ssl_cert_present": any(c in ("ssl.cert", "ssl.crt") for c in certs),
             "ssl_key_present": "ssl.key" in certs,
             "security_scanner": bool(cfg.get("FEATURE_SECURITY_SCANNER", False)),
-            "_sources": {},
+            "_sources": _config_sources(config),
         }
     else:
         facts["config"] = None
@@ -353,6 +368,16 @@ def derive(
             "key": "POSTGRESQL_MAX_CONNECTIONS",
             "excerpt": f"POSTGRESQL_MAX_CONNECTIONS={pg_env['POSTGRESQL_MAX_CONNECTIONS']}",
         }
+    if max_conn is None and settings:
+        # the configuration is in the bundle and does not set it: the server's default applies
+        max_conn, max_conn_source = 100.0, "PostgreSQL default (not set in the configuration)"
+        first_conf = next((p.path for p in parsed.get("pg_conf", []) + parsed.get("pg_settings", [])), None)
+        sources["max_connections"] = {
+            "path": first_conf or "(derived from the bundle)",
+            "line": None,
+            "key": "max_connections",
+            "excerpt": "max_connections is not set (PostgreSQL's default is 100)",
+        }
     reserved = _num(setting("superuser_reserved_connections"))
     reserved2 = _num(setting("reserved_connections")) or 0
     mem_limit = next(
@@ -386,6 +411,16 @@ def derive(
         for name in _PG_MEMORY_PARAMS:
             s = settings.get(name)
             facts["postgres"][f"{name}_bytes"] = s.get("bytes") if isinstance(s, dict) else None
+            if name in sources:
+                sources[f"{name}_bytes"] = sources[name]
+        # every effective setting by name, as the server reads it (base units), for rules
+        facts["postgres"]["settings"] = {
+            name: (s.get("value") if isinstance(s, dict) else None) for name, s in settings.items()
+        }
+        for name in settings:
+            if name in sources:
+                sources[f"settings.{name}"] = sources[name]
+        facts["postgres"].update(_worst_case_memory(facts["postgres"], settings))
         if mem_limit and facts["postgres"].get("shared_buffers_bytes"):
             facts["postgres"]["shared_buffers_fraction"] = (
                 facts["postgres"]["shared_buffers_bytes"] / mem_limit
@@ -412,7 +447,19 @@ def derive(
         reasons["connections"] = (
             "needs PostgreSQL max_connections (postgresql.conf, SHOW ALL or POSTGRESQL_MAX_CONNECTIONS)"
         )
-    facts["containers"] = {"items": containers, "count": len(containers)} if containers else None
+    facts["tls"] = _tls(parsed, facts)
+    if facts["tls"] is None:
+        reasons["tls"] = "no TLS certificate (ssl.cert, extra_ca_certs) in the bundle"
+    facts["storage"] = _storage(parsed)
+    if facts["storage"] is None:
+        reasons["storage"] = "no bucket listing (aws s3 ls --recursive --summarize) in the bundle"
+    if facts["clair"] is not None:
+        facts["clair"].update(_psk(parsed))
+    facts["containers"] = (
+        {"items": containers, "count": len(containers), "_sources": _container_sources(containers)}
+        if containers
+        else None
+    )
     if not containers:
         reasons["containers"] = (
             "no container or pod status in the bundle (podman inspect / ps, pod YAML, stats)"
@@ -483,5 +530,253 @@ def _connections(facts: dict[str, Any], containers: list[dict[str, Any]]) -> dic
         "per_replica": per_replica,
         "worst_case": worst_per_replica * replicas,
         "headroom": available - demand,
-        "_sources": dict(pg.get("_sources") or {}),
+        "_sources": _connection_sources(pg),
     }
+
+
+def _window(window: dict[str, Any] | None, times: list[Any]) -> dict[str, Any]:
+    """The incident window given on the command line, and whether the logs overlap it."""
+    since = (window or {}).get("since")
+    until = (window or {}).get("until")
+    out: dict[str, Any] = {"since": _iso(since), "until": _iso(until), "given": bool(since or until)}
+    if not times or not out["given"]:
+        out["covered"] = None
+        return out
+    start, end = min(times), max(times)
+    overlap = (since is None or end >= since) and (until is None or start <= until)
+    out["covered"] = bool(overlap)
+    out["starts_late"] = bool(since is not None and start > since)
+    out["ends_early"] = bool(until is not None and end < until)
+    return out
+
+
+def _reference_time(facts: dict[str, Any]) -> tuple[str | None, str]:
+    """The bundle's own 'now': collection time, else the newest log time. Never the machine's clock."""
+    collected = (facts.get("bundle") or {}).get("collected_at")
+    if collected:
+        return str(collected), "the bundle's collection time"
+    end = (facts.get("logs") or {}).get("span_end")
+    if end:
+        return str(end), "the newest log record"
+    return None, "unknown (no collection time and no log times in the bundle)"
+
+
+def _parse_time(text: str | None) -> Any:
+    from datetime import UTC, datetime
+
+    if not text:
+        return None
+    try:
+        t = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def _host_matches(host: str, name: str) -> bool:
+    host, name = host.lower().rstrip("."), name.lower().rstrip(".")
+    if name.startswith("*."):
+        # a wildcard covers exactly one label
+        rest = name[2:]
+        return host.endswith("." + rest) and "." not in host[: -len(rest) - 1]
+    return host == name
+
+
+def _tls(parsed: dict[str, list[Parsed]], facts: dict[str, Any]) -> dict[str, Any] | None:
+    certs: list[dict[str, Any]] = []
+    sources: dict[str, Any] = {}
+    key_prints = {
+        k.get("public_key_sha256"): p.path
+        for p in parsed.get("tls_key", [])
+        if isinstance(p.data, dict)
+        for k in p.data.get("keys", [])
+        if k.get("public_key_sha256")
+    }
+    config = next((p for p in parsed.get("quay_config", []) if isinstance(p.data, dict)), None)
+    hostname = str(config.data.get("SERVER_HOSTNAME") or "") if config else ""
+    host = hostname.rsplit(":", 1)[0] if hostname.count(":") == 1 else hostname
+    ref_text, ref_source = _reference_time(facts)
+    ref = _parse_time(ref_text)
+    for p in parsed.get("tls_cert", []):
+        if not isinstance(p.data, dict):
+            continue
+        for i, c in enumerate(p.data.get("certificates", [])):
+            name = p.path.rsplit("/", 1)[-1]
+            # the server certificate is the first one of ssl.cert; other files hold CAs
+            server = name in ("ssl.cert", "ssl.crt") and i == 0
+            not_after = _parse_time(c.get("not_after"))
+            days_left = None
+            if ref is not None and not_after is not None:
+                days_left = round((not_after - ref).total_seconds() / 86400, 1)
+            names = [n for n in (c.get("sans") or [])] or ([c["common_name"]] if c.get("common_name") else [])
+            covers = any(_host_matches(host, n) for n in names) if host and server else None
+            entry = {
+                "path": p.path,
+                "index": i,
+                "server": server,
+                "subject": c.get("subject"),
+                "common_name": c.get("common_name"),
+                "sans": c.get("sans") or [],
+                "not_after": c.get("not_after"),
+                "days_left": days_left,
+                "expired": None if days_left is None else days_left < 0,
+                "is_ca": c.get("is_ca"),
+                "self_signed": c.get("self_signed"),
+                "covers_server_hostname": covers,
+                "key_matches": (
+                    (c.get("public_key_sha256") in key_prints) if server and key_prints else None
+                ),
+            }
+            sources[f"certificates.{len(certs)}"] = {
+                "path": p.path, "line": None, "key": None,
+                "excerpt": f"{c.get('subject')} valid until {c.get('not_after')}",
+            }
+            certs.append(entry)
+    if not certs:
+        return None
+    return {
+        "certificates": certs,
+        "server_hostname": host or None,
+        "reference_time": ref_text,
+        "reference_source": ref_source,
+        "key_present": bool(key_prints),
+        "_sources": sources,
+    }
+
+
+def _storage(parsed: dict[str, list[Parsed]]) -> dict[str, Any] | None:
+    buckets: list[dict[str, Any]] = []
+    sources: dict[str, Any] = {}
+    for p in parsed.get("storage_listing", []):
+        if not isinstance(p.data, dict):
+            continue
+        for i, b in enumerate(p.data.get("buckets", [])):
+            sources[f"buckets.{len(buckets)}"] = {
+                "path": p.path, "line": p.line_of(f"buckets.{i}"), "key": None,
+                "excerpt": f"{b.get('bucket') or '(bucket)'}: {b.get('total_objects')} objects, {b.get('total_size_bytes')} bytes",
+            }
+            buckets.append({**{k: b.get(k) for k in ("bucket", "total_objects", "total_size_bytes")}, "path": p.path})
+    if not buckets:
+        return None
+    counts = [b["total_objects"] for b in buckets if isinstance(b.get("total_objects"), int)]
+    sizes = [b["total_size_bytes"] for b in buckets if isinstance(b.get("total_size_bytes"), int)]
+    return {
+        "buckets": buckets,
+        "count": len(buckets),
+        "objects_min": min(counts) if counts else None,
+        "objects_max": max(counts) if counts else None,
+        "objects_differ": len(set(counts)) > 1 if len(counts) > 1 else None,
+        "objects_difference": (max(counts) - min(counts)) if len(counts) > 1 else None,
+        "size_differ": len(set(sizes)) > 1 if len(sizes) > 1 else None,
+        "_sources": sources,
+    }
+
+
+def _is_token(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("<secret:")
+
+
+def _psk(parsed: dict[str, list[Parsed]]) -> dict[str, Any]:
+    """Whether Quay's and Clair's PSKs agree; only the verdict is kept, never the value."""
+    quay = next((p for p in parsed.get("quay_config", []) if isinstance(p.data, dict)), None)
+    clair = next((p for p in parsed.get("clair_config", []) if isinstance(p.data, dict)), None)
+    q = quay.data.get("SECURITY_SCANNER_V4_PSK") if quay else None
+    auth = (clair.data.get("auth") or {}) if clair else {}
+    psk = auth.get("psk") if isinstance(auth, dict) else None
+    c = psk.get("key") if isinstance(psk, dict) else None
+    known = isinstance(q, str) and isinstance(c, str) and not _is_token(q) and not _is_token(c)
+    out: dict[str, Any] = {
+        "psk_compared": known,
+        "psk_match": (q == c) if known else None,
+        "quay_psk_present": q is not None,
+        "clair_psk_present": c is not None,
+    }
+    srcs = {}
+    if quay is not None and q is not None:
+        srcs["psk_match"] = {"path": quay.path, "line": quay.line_of("SECURITY_SCANNER_V4_PSK"),
+                             "key": "SECURITY_SCANNER_V4_PSK", "excerpt": "SECURITY_SCANNER_V4_PSK (value hidden)"}
+    out["_sources"] = srcs
+    return out
+
+
+_CONFIG_FACT_KEYS = {
+    "scheme": "PREFERRED_URL_SCHEME",
+    "external_tls": "EXTERNAL_TLS_TERMINATION",
+    "storage_locations": "DISTRIBUTED_STORAGE_CONFIG",
+    "storage_drivers": "DISTRIBUTED_STORAGE_CONFIG",
+    "replication": "FEATURE_STORAGE_REPLICATION",
+    "security_scanner": "FEATURE_SECURITY_SCANNER",
+}
+
+
+def _config_sources(config: Parsed) -> dict[str, Any]:
+    """Evidence for config facts: the config.yaml line of the key each one comes from."""
+    out: dict[str, Any] = {}
+    data = config.data if isinstance(config.data, dict) else {}
+    for fact_key, key in _CONFIG_FACT_KEYS.items():
+        value = data.get(key)
+        shown = str(value).lower() if isinstance(value, bool) else value
+        out[fact_key] = {
+            "path": config.path,
+            "line": config.line_of(key),
+            "key": key,
+            "excerpt": f"{key}: {shown}" if key in data else f"{key} is not set",
+        }
+    return out
+
+
+def _container_sources(containers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Evidence for container rows: the file each row was read from first."""
+    out: dict[str, Any] = {}
+    for i, c in enumerate(containers):
+        srcs = c.get("sources") or []
+        if srcs:
+            out[f"items.{i}"] = {"path": srcs[0], "line": None, "key": None, "excerpt": f"container {c['name']}"}
+    return out
+
+
+def _worst_case_memory(pg: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """Memory PostgreSQL may use at most, the postgresqltuner way (formats.md 6.7).
+
+    shared_buffers + max_connections x work_mem x 1.5 + autovacuum_max_workers x
+    (autovacuum_work_mem or maintenance_work_mem); unset settings take PostgreSQL's defaults.
+    """
+
+    def b(name: str, default: int) -> int:
+        s = settings.get(name)
+        v = s.get("bytes") if isinstance(s, dict) else None
+        return int(v) if isinstance(v, int | float) and v >= 0 else default
+
+    max_conn = pg.get("max_connections")
+    if max_conn is None:
+        return {"worst_case_memory_bytes": None}
+    shared = b("shared_buffers", 128 << 20)
+    work = b("work_mem", 4 << 20)
+    maint = b("maintenance_work_mem", 64 << 20)
+    av_mem = b("autovacuum_work_mem", -1) if isinstance((settings.get("autovacuum_work_mem") or {}).get("bytes"), int) else maint
+    workers_setting = settings.get("autovacuum_max_workers")
+    workers = workers_setting.get("value") if isinstance(workers_setting, dict) else None
+    workers = int(workers) if isinstance(workers, int | float) else 3
+    total = int(shared + max_conn * work * 1.5 + workers * (av_mem if av_mem > 0 else maint))
+    limit = pg.get("memory_limit_bytes")
+    return {
+        "worst_case_memory_bytes": total,
+        "worst_case_memory_inputs": {
+            "shared_buffers_bytes": shared,
+            "max_connections": int(max_conn),
+            "work_mem_bytes": work,
+            "autovacuum_max_workers": workers,
+            "maintenance_work_mem_bytes": av_mem if av_mem > 0 else maint,
+        },
+        "worst_case_memory_fraction": (total / limit) if limit else None,
+    }
+
+
+def _connection_sources(pg: dict[str, Any]) -> dict[str, Any]:
+    """The connection budget is cited by the max_connections setting it is measured against."""
+    srcs = dict(pg.get("_sources") or {})
+    base = srcs.get("max_connections")
+    if base:
+        for key in ("headroom", "available", "estimate", "worst_case", "max_connections"):
+            srcs.setdefault(key, base)
+    return srcs

@@ -11,6 +11,7 @@ SCHEMA_VERSION = "1"
 
 
 def to_dict(result: Result) -> dict[str, Any]:
+    """The report document as the contract names it."""
     return {
         "schema_version": SCHEMA_VERSION,
         "analyzer": {
@@ -27,9 +28,11 @@ def to_dict(result: Result) -> dict[str, Any]:
         "findings": [f.to_json() for f in result.findings],
         "checks": [c.to_json() for c in result.checks],
         "summary": result.summary(),
+        "timeline": list(result.timeline),
         "stats": dict(result.stats),
     }
 
 
 def render(result: Result, opts: dict[str, object]) -> str:
+    """The report as indented JSON (options do not change the document)."""
     return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"

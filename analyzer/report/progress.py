@@ -12,12 +12,14 @@ class ProgressDisplay:
     """Bytes of the input read so far, of its total, and the member being read."""
 
     def __init__(self) -> None:
+        """Nothing is shown until the first update after the delay."""
         self.start = time.monotonic()
         self._progress: Any = None
         self._task: Any = None
         self._last = 0.0
 
     def update(self, done: int, total: int, current: str) -> None:
+        """Show progress: bytes read of the total and the member being read."""
         now = time.monotonic()
         if now - self.start < DELAY_S or now - self._last < 0.1:
             return
@@ -49,6 +51,7 @@ class ProgressDisplay:
         )
 
     def close(self) -> None:
+        """Remove the display (it is transient)."""
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
