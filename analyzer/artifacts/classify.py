@@ -182,8 +182,8 @@ _PG_CONF_BANNER = re.compile(
 )
 _PG_SETTINGS = re.compile(r"^\s*name\s*\|\s*setting\s*\|", _M)
 
-_K8S_KIND = re.compile(r'^(?:kind:\s*(\w+)|\s*"kind"\s*:\s*"(\w+)")', _M)
-_K8S_API = re.compile(r'^(?:apiVersion:\s*\S+|\s*"apiVersion"\s*:)', _M)
+_K8S_KIND = re.compile(r'^(?:(?:- |\s+)?kind:\s*(\w+)|\s*"kind"\s*:\s*"(\w+)")', _M)
+_K8S_API = re.compile(r'^(?:(?:- |\s+)?apiVersion:\s*\S+|\s*"apiVersion"\s*:)', _M)
 _QUAYREGISTRY = re.compile(r'kind:\s*QuayRegistry\b|"kind"\s*:\s*"QuayRegistry"')
 
 _PEM_CERT = re.compile(r"-----BEGIN (?:TRUSTED )?CERTIFICATE-----")

@@ -159,6 +159,13 @@ def parse(src: TextSource) -> Parsed:
         "commands": commands,
         "failures": failures,
         "failed_commands": [c["cmd"] for c in commands if c["ok"] is False and c["cmd"]],
+        # files the collector saw but deliberately did not copy (private keys), and whether
+        # the written bundle was redacted
+        "withheld": [str(w) for w in obj.get("withheld") or [] if isinstance(w, str | int)]
+        if isinstance(obj.get("withheld"), list)
+        else [],
+        "redacted": obj.get("redacted") if isinstance(obj.get("redacted"), bool) else None,
+        "namespace": _str(obj.get("namespace")),
     }
     out.meta["collected_at"] = collected
     if out.data["runtime"]:

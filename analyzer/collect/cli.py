@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import re
 import shutil
 import sys
@@ -45,6 +46,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The argument parser of `analyze collect`."""
     p = _Parser(
         prog="analyze collect",
         description=(
@@ -127,13 +129,14 @@ def since_value(text: str | None) -> str | None:
 
 
 def _options(ns: argparse.Namespace) -> Options:
+    """Check the command line and turn it into Options."""
     from analyzer.collect.health import valid_url
 
     if ns.runtime == "podman" and ns.namespace:
         raise Usage("--namespace is for --runtime oc")
     if ns.quay_url and not valid_url(ns.quay_url):
         raise Usage(f"--quay-url {ns.quay_url!r} is not an http:// or https:// URL")
-    if not ns.timeout > 0:
+    if not (math.isfinite(ns.timeout) and ns.timeout > 0):
         raise Usage("--timeout must be a positive number of seconds")
     return Options(
         runtime=ns.runtime,
@@ -146,6 +149,7 @@ def _options(ns: argparse.Namespace) -> Options:
 
 
 def _output(ns: argparse.Namespace, started: datetime) -> Path:
+    """The archive to write: a .tgz that does not exist yet, in an existing folder."""
     if ns.output:
         dest = Path(ns.output)
     else:
@@ -169,6 +173,7 @@ def _say(text: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """`analyze collect ARGV` -> exit code."""
     try:
         return _main(argv)
     except Usage as exc:
@@ -177,6 +182,7 @@ def main(argv: list[str]) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    """Parse, check, collect into a private directory, and always remove that directory."""
     ns = _parser().parse_args(argv)
     started = datetime.now(UTC).replace(microsecond=0)
     opts = _options(ns)
@@ -201,6 +207,7 @@ def _main(argv: list[str]) -> int:
 def _collect(
     opts: Options, ns: argparse.Namespace, dest: Path, work: Path, started: datetime
 ) -> int:
+    """Run the runtime's plan, write the manifest and the archive; the exit code."""
     from analyzer.collect import archive
     from analyzer.collect.runner import Runner
 
@@ -227,7 +234,16 @@ def _collect(
         archive.pack(root, dest)
         _summary(runner, dest, ns.quiet, None)
         return EXIT_OK
-    report = archive.redact(root, dest)
+    try:
+        report = archive.redact(root, dest)
+    except Exception as exc:  # the engine refused our own directory: say why, keep nothing
+        with contextlib.suppress(OSError):
+            dest.unlink()
+        _say(
+            f"analyze collect: error: redaction failed ({type(exc).__name__}: {exc}); "
+            "no bundle was written"
+        )
+        return EXIT_USAGE
     if not report.clean:
         where = ", ".join(f"{x.path}:{x.line} ({x.label})" for x in report.leftovers[:10])
         if not ns.force:
@@ -275,7 +291,11 @@ def _summary(runner: Any, dest: Path, quiet: bool, report: Any) -> None:
         f"analyze collect: wrote {dest} ({len(runner.files)} files from {len(runner.commands)} "
         f"commands; {failed} {'step' if failed == 1 else 'steps'} failed"
         + (", listed in manifest.json" if failed else "")
-        + (f"; {sum(report.totals().values())} secrets replaced" if report is not None else "")
+        + (
+            f"; {sum(report.totals().values())} secret values replaced by tokens"
+            if report is not None
+            else "; NOT redacted"
+        )
         + ")"
     )
     if not quiet:

@@ -207,7 +207,12 @@ def db_endpoint(config: dict[str, Any] | None) -> tuple[str, int] | None:
 def db_connectivity(runner: Runner, quay: Target, config: dict[str, Any] | None) -> None:
     """The guide's connectivity test from the Quay container to the database in DB_URI."""
     endpoint = db_endpoint(config)
-    if endpoint is None or not quay.running:
+    if endpoint is None:
+        return
+    if not quay.running:
+        runner.fail(
+            None, f"database connectivity test: {quay.name} is not running, so it cannot run curl"
+        )
         return
     host, port = endpoint
     target = f"[{host}]" if ":" in host else host

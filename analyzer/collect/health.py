@@ -54,6 +54,7 @@ def valid_url(url: str) -> bool:
 
 
 def _opener(insecure: bool) -> urllib.request.OpenerDirector:
+    """A URL opener that verifies TLS certificates unless told not to."""
     ctx = ssl.create_default_context()
     if insecure:
         ctx.check_hostname = False

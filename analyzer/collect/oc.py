@@ -9,9 +9,9 @@ explains the crash). Files inside running containers come through `oc exec` (`ga
 config.yaml is read from a running Quay pod's `/conf/stack`, which is what Quay actually runs
 with: the Operator adds the settings of the components it manages (database, Redis, storage...)
 to the config bundle before mounting it. When no Quay pod runs (a crash loop, when it matters
-most), it is decoded from the Secret mounted at `/conf/stack` in the pod spec, and only when
-that is unknown from the QuayRegistry's `spec.configBundleSecret`, which lacks those settings
-(the manifest says so). Only `config.yaml` and certificates are taken from a Secret, never
+most) or exec is refused, it is decoded from the Secret mounted at `/conf/stack` in the pod
+spec; only when that is unknown, from the QuayRegistry's `spec.configBundleSecret`, which lacks
+those settings (the manifest says so). Only `config.yaml` and certificates are taken from a Secret, never
 `ssl.key`.
 """
 
@@ -42,10 +42,12 @@ def _yaml_list(data: bytes | None) -> list[dict[str, Any]]:
 
 
 def _d(v: Any) -> dict[str, Any]:
+    """The value if it is a mapping, else an empty one."""
     return v if isinstance(v, dict) else {}
 
 
 def _l(v: Any) -> list[Any]:
+    """The value if it is a list, else an empty one."""
     return v if isinstance(v, list) else []
 
 
@@ -182,6 +184,7 @@ def _from_secret(
 
 
 def _json(data: bytes) -> str | None:
+    """Why an output is not a JSON object (`oc get -o json` of one resource)."""
     try:
         obj = json.loads(data)
     except ValueError as exc:
@@ -261,12 +264,13 @@ def collect(runner: Runner, opts: Options) -> Outcome:
 
     quays = [(t, p) for t, p in found if t.component == "quay" and t.primary]
     config = None
-    running = next((t for t, _ in quays if t.running), None)
+    running = next(((t, p) for t, p in quays if t.running), None)
     if running is not None:
-        config = gather.quay_config(runner, Access(runner, running))
-        gather.db_connectivity(runner, running, config)
-    elif quays:
-        first, pod = quays[0]
+        config = gather.quay_config(runner, Access(runner, running[0]))
+        gather.db_connectivity(runner, running[0], config)
+    if config is None and quays:
+        # no running Quay pod, or exec refused: the Secret the pod mounts, then the user's bundle
+        first, pod = running or quays[0]
         secret = _conf_secret(pod)
         if secret:
             config = _from_secret(runner, ns, secret, first.base, partial=False)
@@ -283,7 +287,8 @@ def collect(runner: Runner, opts: Options) -> Outcome:
                 config = _from_secret(runner, ns, bundle, first.base, partial=True)
             elif not secret:
                 runner.fail(
-                    None, "config.yaml not collected: no Quay pod is running and no secret is known"
+                    None,
+                    "config.yaml not collected: no Quay pod is readable and no secret is known",
                 )
 
     for t, _pod in found:

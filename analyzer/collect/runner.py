@@ -126,6 +126,7 @@ class Runner:
                 entry["output"] = None
 
     def _scratch_file(self, what: str) -> Path:
+        """A new file name in the scratch directory."""
         self._n += 1
         return self.scratch / f"{self._n:04d}-{what}"
 

@@ -177,6 +177,7 @@ class Access:
     # -- podman cp ------------------------------------------------------------------------------
 
     def _cp(self, path: str, quiet: bool) -> Step:
+        """`podman cp <ctr>:<path> -`: the path as a tar stream, left in scratch."""
         t = self.target
         return self.runner.run(
             [t.copy_prog or "podman", "cp", f"{t.name}:{path}", "-"], quiet=quiet, keep_scratch=True
@@ -185,6 +186,7 @@ class Access:
     def _copy_file(
         self, path: str, output: str | None, *, quiet: bool, check: Check | None, read: bool
     ) -> Step:
+        """One file of a stopped container, through `podman cp`."""
         step = self._cp(path, quiet)
         if not step.ok or step.scratch is None:
             return step
@@ -221,6 +223,7 @@ class Access:
         quiet: bool,
         taken: set[str],
     ) -> list[str] | None:
+        """The accepted files of a stopped container's directory, through `podman cp`."""
         step = self._cp(path, quiet)
         if not step.ok or step.scratch is None:
             return None
@@ -313,6 +316,7 @@ def _tar_extract_top(
 
 
 def _unlink(path: Path | None) -> None:
+    """Remove a scratch file if it is there."""
     if path is not None:
         with contextlib.suppress(OSError):
             path.unlink()

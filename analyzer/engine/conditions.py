@@ -245,9 +245,17 @@ def eval_value(cond: Cond, ctx: Context, rule: Rule) -> Outcome:
                 excerpt=f"{spec['path']} is not set",
             )
             matches.append(Match(values, [ev]))
+    if not matches and cond.fact and op not in ("exists", "missing") and _all_unknown(targets, spec["path"]):
+        # a fact is null when the bundle cannot tell it (e.g. a redacted secret): not evaluable
+        return Outcome("unknown", reason=f"{cond.fact}.{spec['path']} cannot be told from this bundle", missing=[])
     if spec.get("aggregate"):
         matches = _aggregate(matches, ("key", "value"))
     return Outcome("true" if matches else "false", matches)
+
+
+def _all_unknown(targets: list[tuple[Parsed | None, Any]], path: str) -> bool:
+    values = [v for _item, data in targets for _k, v, _p in paths.walk(data, path)]
+    return all(v is None for v in values)
 
 
 def eval_threshold(cond: Cond, ctx: Context, rule: Rule) -> Outcome:
@@ -358,8 +366,11 @@ def eval_schema(cond: Cond, ctx: Context, rule: Rule) -> Outcome:
             validator.iter_errors(item.data), key=lambda e: list(map(str, e.absolute_path))
         ):
             key = ".".join(str(p) for p in err.absolute_path) or None
-            values = {"message": err.message, "key": key, "path": item.path}
-            ev = Evidence(path=item.path, line=item.line_of(key), key=key, excerpt=err.message)
+            values = {"message": err.message, "key": key, "path": item.path, "value": err.instance}
+            # show the offending value as it reads in the artifact; the validator's wording is
+            # for the message template
+            shown = f"{key}: {_short(err.instance)}" if key else err.message
+            ev = Evidence(path=item.path, line=item.line_of(key), key=key, excerpt=shown)
             matches.append(Match(values, [ev]))
     if matches and any(m.values for m in matches):
         first = matches[0].values

@@ -18,8 +18,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 ENGINE_ENV = "ANALYZER_SCAN_ENGINE"  # auto (default) | hyperscan | re2 | re | reference
 
@@ -93,6 +95,8 @@ def _to_lines(offsets: list[tuple[int, int]], ends: np.ndarray) -> list[tuple[in
     """Byte offsets (of any byte of a match) as line indices."""
     if not offsets:
         return []
+    import numpy as np
+
     ids = np.fromiter((o[0] for o in offsets), np.int64, len(offsets))
     pos = np.fromiter((o[1] for o in offsets), np.int64, len(offsets))
     lines = np.searchsorted(ends, pos)
@@ -157,6 +161,8 @@ class Re2Matcher(Matcher):
     def hits(self, buf: bytes, ends: np.ndarray) -> list[tuple[int, int]]:
         if self.any is None:
             return []
+        import numpy as np
+
         # candidate lines first (one pass), then each literal on those lines only: the
         # alternation reports one literal where several overlap
         lines = sorted({int(x) for x in np.searchsorted(ends, [m.start() for m in self.any.finditer(buf)])})

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 EASY, CONT, OTHER = 0, 1, 2
+PAD = 64  # zero bytes after a block, so that words can be read past its last line
 LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_KEYS = 64  # distinct program prefixes recognised in bulk; others are read line by line
 
@@ -107,6 +108,7 @@ class Classifier:
         self.key_tuples: list[tuple[str, str]] = []
         self.programs: list[str] = []
         self._index: dict[bytes, int] = {}
+        self._eq: np.ndarray | None = None  # reused comparison buffer
 
     def learn(self, prefix: bytes, program: str, stream: str) -> None:
         """Recognise lines starting with this exact prefix from now on."""
@@ -119,11 +121,15 @@ class Classifier:
         self.key_tuples.append((program, stream))
         self.programs.append(program)
 
-    def classify(self, buf: bytes, clean: bool) -> Lines:
-        """Classify the lines of `buf` (every line ends with a newline)."""
-        padded = buf + b"\0" * 64
+    def classify(self, padded: bytes, clean: bool) -> Lines:
+        """Classify the lines of `padded` (every line ends with a newline; PAD zero bytes follow)."""
+        size = len(padded) - PAD
         a = np.frombuffer(padded, np.uint8)
-        ends = np.flatnonzero(a[: len(buf)] == 10)
+        if self._eq is None or len(self._eq) < size:
+            self._eq = np.empty(max(size, 1 << 20), bool)
+        eq = self._eq[:size]
+        np.equal(a[:size], 10, out=eq)
+        ends = np.flatnonzero(eq)
         n = len(ends)
         starts = np.empty(n, np.int64)
         if n:
@@ -137,10 +143,11 @@ class Classifier:
         out = Lines(starts, ends, cls, key, level, ms, body)
         if not n or not self.keys:
             return out
-        words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+        words = np.ndarray((size + PAD - 7,), dtype="<u8", buffer=padded, strides=(1,))
         ok_line = np.ones(n, bool)
         if not clean:
-            bad = np.flatnonzero((a[: len(buf)] >= 0x80) | (a[: len(buf)] == 0) | (a[: len(buf)] == 13))
+            body_bytes = a[:size]
+            bad = np.flatnonzero((body_bytes >= 0x80) | (body_bytes == 0) | (body_bytes == 13))
             ok_line[np.unique(np.searchsorted(ends, bad))] = False
         lengths = ends - starts
         first = words[starts]
@@ -161,7 +168,7 @@ class Classifier:
         b = body[known]
         e = ends[known]
         empty = b >= e
-        first_byte = a[np.minimum(b, len(buf) - 1)]
+        first_byte = a[b]
         blank = ~empty & ((first_byte == 32) | (first_byte == 9))
         cls[known[blank]] = CONT
         cand = known[~empty & ~blank & (e - b >= 34)]
@@ -200,13 +207,14 @@ class Classifier:
         good &= lev >= 0
         # the logger's `]` must come before the end of the line (`[^\]]*\]`)
         close = np.full(len(cand), -1, np.int64)
+        todo = np.flatnonzero(good)
         for off in range(0, 48, 8):
-            open_ = close < 0
-            if not open_.any():
+            if not len(todo):
                 break
-            q = _first_byte(words[logger + off], 0x5D)
-            found = open_ & (q < 8)
-            close[found] = logger[found] + off + q[found]
+            q = _first_byte(words[logger[todo] + off], 0x5D)
+            found = q < 8
+            close[todo[found]] = logger[todo[found]] + off + q[found]
+            todo = todo[~found]
         good &= (close >= 0) & (close < ends[cand])
         # the timestamp, exactly as make_time reads it (an invalid date is left to quay_log)
         def digit(w: np.ndarray, i: int) -> np.ndarray:

@@ -2,11 +2,22 @@
 what a schema cannot say (file name, known artifact/fact, message placeholders, regexes,
 references, ids). One invalid rule stops the run with a message naming the file, the JSON
 path and what is allowed: a check that silently never runs is worse than no check.
+
+Start-up cost: reading YAML, validating with jsonschema and parsing the message templates
+is most of the time of a small run. A rule file that passed every check once is remembered
+in a cache of validated rules (RuleCache), keyed by the file's bytes and everything its
+checks depend on (the rule schema, the link table, the checking code); an unchanged file is
+then built from the cached mapping without being checked again. A changed, new or invalid
+file always goes through every check, with the same messages.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -70,7 +81,7 @@ OFFERED: dict[str, frozenset[str]] = {
     "problems": frozenset(
         {"message", "key", "line", "code", "problems", "messages", "keys", "matches"}
     ),
-    "schema": frozenset({"message", "key", "matches", "messages"}),
+    "schema": frozenset({"message", "key", "value", "matches", "messages"}),
     "status": frozenset({"path", "status", "reason", "paths", "matches"}),
     "missing": frozenset({"kinds", "titles", "commands", "podman", "oc"}),
 }
@@ -340,10 +351,13 @@ def _placeholders(template: str, file: Path, where: str) -> set[str]:
 class _Builder:
     """Turns one validated rule mapping into a Rule, checking what the schema cannot."""
 
-    def __init__(self, file: Path, links: dict[str, Reference], builtin: bool) -> None:
+    def __init__(
+        self, file: Path, links: dict[str, Reference], builtin: bool, checked: bool = False
+    ) -> None:
         self.file = file
         self.links = links
         self.builtin = builtin
+        self.checked = checked  # the mapping passed every check before (RuleCache)
         self.leaf_count = 0
 
     def err(self, where: str, what: str) -> RuleError:
@@ -493,7 +507,7 @@ class _Builder:
                         raise self.err(
                             f"{where}.problems.{k}", f"regex does not compile: {exc}"
                         ) from None
-        if kind == "schema":
+        if kind == "schema" and not self.checked:
             from jsonschema import Draft202012Validator
             from jsonschema.exceptions import SchemaError
 
@@ -522,9 +536,10 @@ class _Builder:
             raise self.err("$.id", f"file name must start with the rule id: {rid}-<slug>.yaml")
         cond = self.cond(data["condition"], "$.condition", data.get("artifact"), data.get("fact"))
         offered = self.offered(cond) | COMMON_PLACEHOLDERS
-        for where, template in [("$.message", data["message"])] + [
+        templates = [("$.message", data["message"])] + [
             (f"$.remediation[{i}]", s) for i, s in enumerate(data["remediation"])
-        ]:
+        ]
+        for where, template in [] if self.checked else templates:
             used = _placeholders(template, self.file, where)
             # names starting with '_' are the template's own scratch variables ({% set _x = ... %})
             unknown = sorted(u for u in used - offered if not u.startswith("_"))
@@ -566,14 +581,105 @@ class _Builder:
         )
 
 
-def load_rule_file(file: Path, links: dict[str, Reference], builtin: bool = True) -> Rule:
+def load_rule_file(
+    file: Path, links: dict[str, Reference], builtin: bool = True, cache: RuleCache | None = None
+) -> Rule:
+    key = cache.key(file, builtin) if cache is not None else None
+    if key is not None and cache is not None:
+        cached = cache.get(key)
+        if cached is not None:
+            return _Builder(file, links, builtin, checked=True).build(cached)
     data = _yaml(file)
     if not isinstance(data, dict):
         raise RuleError(file, "$", "a rule file is a YAML mapping")
     problem = _schema_error(file, data)
     if problem:
         raise problem
-    return _Builder(file, links, builtin).build(data)
+    rule = _Builder(file, links, builtin).build(data)
+    if key is not None and cache is not None:
+        cache.put(key, data)
+    return rule
+
+
+CACHE_ENV = "ANALYZER_RULE_CACHE"  # a directory for the cache of validated rules, or "off"
+# what a rule's checks depend on besides its own file
+_CHECK_SOURCES = ("engine/rules.py", "engine/literals.py", "engine/units.py", "model.py")
+
+
+class RuleCache:
+    """Rule files that passed every check, by a hash of their bytes and of what checked them."""
+
+    def __init__(self, directory: Path, salt: str) -> None:
+        self.path = directory / "validated-rules.json"
+        self.salt = salt
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        try:
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict) and loaded.get("salt") == salt:
+                entries = loaded.get("rules")
+                if isinstance(entries, dict):
+                    self.entries = entries
+        except (OSError, ValueError):
+            pass
+
+    @classmethod
+    def open(cls, links_file: Path) -> RuleCache | None:
+        """The cache for rules checked against these links, or None when caching is off."""
+        where = os.environ.get(CACHE_ENV)
+        if where is not None and where.strip().lower() in ("off", "0", "no", ""):
+            return None
+        if where:
+            directory = Path(where)
+        else:
+            base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+            directory = Path(base) / "quay-bundle-analyzer"
+        h = hashlib.sha256()
+        package = Path(__file__).resolve().parent.parent
+        try:
+            for rel in _CHECK_SOURCES:
+                h.update((package / rel).read_bytes())
+            h.update(json.dumps(load_schema("rule.schema.json"), sort_keys=True).encode())
+            h.update(links_file.read_bytes())
+        except (OSError, ValueError):
+            return None
+        return cls(directory, h.hexdigest())
+
+    def key(self, file: Path, builtin: bool) -> str | None:
+        try:
+            raw = file.read_bytes()
+        except OSError:
+            return None
+        h = hashlib.sha256(raw)
+        h.update(f"\0{file.name}\0{builtin}".encode())
+        return h.hexdigest()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        value = self.entries.get(key)
+        return value if isinstance(value, dict) else None
+
+    def put(self, key: str, data: dict[str, Any]) -> None:
+        try:
+            same = json.loads(json.dumps(data)) == data
+        except (TypeError, ValueError):
+            same = False
+        if same:  # only JSON-exact mappings: what is read back must be what was checked
+            self.entries[key] = data
+            self.dirty = True
+
+    def save(self) -> None:
+        """Write the cache (atomically; a cache that cannot be written is simply not kept)."""
+        if not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".rules-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"salt": self.salt, "rules": self.entries}, fh)
+            os.replace(tmp, self.path)
+        except OSError:
+            return
+        self.dirty = False
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -591,6 +697,7 @@ def load_rules(extra_dirs: Iterable[Path] = (), builtin_dir: Path | None = None)
     base = builtin_dir or rules_dir()
     links = load_links(base)
     artifacts = load_artifact_info(base)
+    cache = RuleCache.open(base / "_links.yaml")
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     sources: list[tuple[Path, bool]] = [(base, True)] + [(Path(d), False) for d in extra_dirs]
@@ -601,7 +708,7 @@ def load_rules(extra_dirs: Iterable[Path] = (), builtin_dir: Path | None = None)
         if not builtin and not files:
             raise RuleError(directory, "", "no rule files (<ID>-<slug>.yaml) in this directory")
         for f in files:
-            rule = load_rule_file(f, links, builtin)
+            rule = load_rule_file(f, links, builtin, cache)
             if rule.id in seen:
                 what = (
                     "a built-in rule"
@@ -625,6 +732,8 @@ def load_rules(extra_dirs: Iterable[Path] = (), builtin_dir: Path | None = None)
                     f"a root cause is at least as severe as what it explains: {r.id} is {r.severity.label}, "
                     f"{other} is {by_id[other].severity.label}",
                 )
+    if cache is not None:
+        cache.save()
     cases = [rule_cases_for(base)] + [Path(d) / "cases" for d, _ in sources[1:]]
     return RuleSet(rules=rules, links=links, artifacts=artifacts, cases_dirs=cases)
 

@@ -263,7 +263,6 @@ class LogScanner:
             if claimed_kind != kind or taken:
                 return None
             taken.append(True)
-            self._bulk_kinds.add(kind)
             return self.bulk(kind, path, src, stats, leaves)
 
         with claiming(claimant):
@@ -287,11 +286,17 @@ class LogScanner:
         """The bulk reader of a kind over a member; yields the records the redactor must see."""
         from analyzer.engine import quayfast
 
+        return quayfast.QuayBulk(self, None, path, src, stats, leaves).run()
+
+    def plan(self, kind: str, leaves: list[LogLeaf]) -> Any:
+        """The bulk reader's compiled form of these conditions (kept for members alike)."""
+        from analyzer.engine import quayfast
+
         key = (kind, tuple(id(lf) for lf in leaves))
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = quayfast.Plan(leaves, self.bulk_engine)
-        return quayfast.QuayBulk(self, plan, path, src, stats).run()
+        return plan
 
     def in_window(self, t: datetime | None) -> bool:
         """Whether a record of this time is inside --since/--until (always, without them)."""

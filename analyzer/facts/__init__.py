@@ -49,8 +49,15 @@ def _iso(t: Any) -> str | None:
     return iso_utc(t)
 
 
-def _containers(parsed: dict[str, list[Parsed]]) -> list[dict[str, Any]]:
-    """One row per container/pod container, merged from inspect, ps, pod YAML and stats."""
+def _containers(
+    parsed: dict[str, list[Parsed]],
+    field_sources: dict[str, dict[str, tuple[str, int | None]]] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per container/pod container, merged from inspect, ps, pod YAML and stats.
+
+    `field_sources`, when given, is filled with {row name: {field: (path, line)}}: where each
+    field of a row was read, so findings on a row cite that line (the stats line of a MEM %).
+    """
     rows: dict[str, dict[str, Any]] = {}
 
     def row(name: str, source: str) -> dict[str, Any]:
@@ -59,9 +66,22 @@ def _containers(parsed: dict[str, list[Parsed]]) -> list[dict[str, Any]]:
             r["sources"].append(source)
         return r
 
+    def note(name: str, fields: Any, p: Parsed, key: str) -> None:
+        if field_sources is None:
+            return
+        at = field_sources.setdefault(name, {})
+        for f in fields:
+            at[f] = (p.path, p.line_of(f"{key}.{f}") or p.line_of(key))
+
     for p in parsed.get("container_inspect", []):
-        for c in (p.data or {}).get("containers", []) if isinstance(p.data, dict) else []:
+        for idx, c in enumerate(
+            (p.data or {}).get("containers", []) if isinstance(p.data, dict) else []
+        ):
             r = row(str(c.get("name") or c.get("id") or "?"), p.path)
+            if "memory_limit_bytes" in c:
+                # HostConfig.Memory: 0 (read as null) means the container has no memory limit
+                r["memory_limited"] = bool(c.get("memory_limit_bytes"))
+                note(r["name"], ["memory_limited"], p, f"containers.{idx}.memory_limit_bytes")
             for k in (
                 "image",
                 "status",
@@ -79,21 +99,29 @@ def _containers(parsed: dict[str, list[Parsed]]) -> list[dict[str, Any]]:
             ):
                 if c.get(k) is not None:
                     r[k] = c[k]
+                    note(r["name"], [k], p, f"containers.{idx}")
     for p in parsed.get("container_list", []):
-        for c in (p.data or {}).get("containers", []) if isinstance(p.data, dict) else []:
+        for idx, c in enumerate(
+            (p.data or {}).get("containers", []) if isinstance(p.data, dict) else []
+        ):
             r = row(str(c.get("name") or c.get("id") or "?"), p.path)
             for k in ("image", "state", "status", "exit_code"):
-                if c.get(k) is not None:
-                    r.setdefault(k, c[k])
-            if c.get("restarts") is not None:
-                r.setdefault("restart_count", c["restarts"])
+                if c.get(k) is not None and k not in r:
+                    r[k] = c[k]
+                    note(r["name"], [k], p, f"containers.{idx}")
+            if c.get("restarts") is not None and "restart_count" not in r:
+                r["restart_count"] = c["restarts"]
+                note(r["name"], ["restart_count"], p, f"containers.{idx}")
     for p in parsed.get("k8s_resource", []):
-        for item in (p.data or {}).get("items", []) if isinstance(p.data, dict) else []:
+        for idx, item in enumerate(
+            (p.data or {}).get("items", []) if isinstance(p.data, dict) else []
+        ):
             if item.get("kind") != "Pod":
                 continue
-            for c in item.get("containers", []):
+            for cidx, c in enumerate(item.get("containers", [])):
                 r = row(f"{item.get('name')}/{c.get('name')}", p.path)
                 r["pod"] = item.get("name")
+                key = f"items.{idx}.containers.{cidx}"
                 for k in (
                     "image",
                     "restart_count",
@@ -104,24 +132,39 @@ def _containers(parsed: dict[str, list[Parsed]]) -> list[dict[str, Any]]:
                 ):
                     if c.get(k) is not None:
                         r[k] = c[k]
+                        note(r["name"], [k], p, key)
                 limits = c.get("limits") or {}
                 if limits.get("memory_bytes"):
                     r["memory_limit_bytes"] = limits["memory_bytes"]
+                    note(r["name"], ["memory_limit_bytes"], p, key)
+                # a pod container without resources.limits.memory may use all of the node's memory
+                r["memory_limited"] = bool(limits.get("memory_bytes"))
+                note(r["name"], ["memory_limited"], p, key)
                 last = c.get("last_terminated") or {}
                 if last.get("reason") == "OOMKilled" or c.get("state_reason") == "OOMKilled":
                     r["oom_killed"] = True
+                    note(r["name"], ["oom_killed"], p, f"{key}.last_terminated")
                 if limits.get("cpu_millicores"):
                     r["cpu_limit_cores"] = limits["cpu_millicores"] / 1000
+                    note(r["name"], ["cpu_limit_cores"], p, key)
     for p in parsed.get("podman_stats", []) + parsed.get("pod_stats", []):
-        for c in (p.data or {}).get("containers", []) if isinstance(p.data, dict) else []:
+        for idx, c in enumerate(
+            (p.data or {}).get("containers", []) if isinstance(p.data, dict) else []
+        ):
             r = row(str(c.get("name") or c.get("id") or "?"), p.path)
             for k in ("cpu_percent", "mem_usage_bytes", "mem_percent", "mem_limit_is_host_ram"):
                 if c.get(k) is not None:
                     r[k] = c[k]
+                    note(r["name"], [k], p, f"containers.{idx}")
+            if c.get("mem_usage_raw") is not None:
+                r.setdefault("mem_usage_raw", c["mem_usage_raw"])
             if c.get("mem_limit_bytes") is not None:
                 r.setdefault("stats_mem_limit_bytes", c["mem_limit_bytes"])
+                note(r["name"], ["stats_mem_limit_bytes", "cpu_percent_of_limit"], p, f"containers.{idx}")
     for p in parsed.get("top_pods", []):
-        for c in (p.data or {}).get("pods", []) if isinstance(p.data, dict) else []:
+        for idx, c in enumerate(
+            (p.data or {}).get("pods", []) if isinstance(p.data, dict) else []
+        ):
             name = c.get("pod") or c.get("name")
             if c.get("container"):
                 name = f"{name}/{c['container']}"
@@ -129,6 +172,7 @@ def _containers(parsed: dict[str, list[Parsed]]) -> list[dict[str, Any]]:
             for k in ("cpu_millicores", "memory_bytes"):
                 if c.get(k) is not None:
                     r[k] = c[k]
+                    note(r["name"], [k, "cpu_percent_of_limit"], p, f"pods.{idx}")
     for r in rows.values():
         r["component"] = _component(r["name"], str(r.get("image", "")))
         if r.get("cpu_limit_cores") is None and r.get("nano_cpus"):
@@ -139,6 +183,13 @@ def _containers(parsed: dict[str, list[Parsed]]) -> list[dict[str, Any]]:
             r["cpu_percent_of_limit"] = round(float(r["cpu_percent"]) / float(cores), 1)
         if r.get("cpu_millicores") is not None and cores:
             r["cpu_percent_of_limit"] = round(float(r["cpu_millicores"]) / (10 * float(cores)), 1)
+        if "memory_limited" not in r:
+            # Only podman stats said something: its LIMIT is the host's RAM when the container
+            # has no limit (formats.md 1.1); null when that cannot be told from the table.
+            host = r.get("mem_limit_is_host_ram")
+            r["memory_limited"] = None if host is None else not host
+        elif r["memory_limited"] is False and r.get("memory_limit_bytes"):
+            r["memory_limited"] = True
     return sorted(rows.values(), key=lambda r: r["name"])
 
 
@@ -164,7 +215,9 @@ def _pg_settings(parsed: dict[str, list[Parsed]]) -> tuple[dict[str, Any], dict[
     settings: dict[str, Any] = {}
     sources: dict[str, Any] = {}
     for kind in ("pg_conf", "pg_settings"):  # later kinds override earlier ones
-        for p in parsed.get(kind, []):
+        # postgresql.auto.conf (ALTER SYSTEM) is read after postgresql.conf by the server
+        items = sorted(parsed.get(kind, []), key=lambda p: p.path.endswith("postgresql.auto.conf"))
+        for p in items:
             if p.status not in ("parsed", "truncated") or not isinstance(p.data, dict):
                 continue
             if p.meta.get("included_by"):
@@ -204,7 +257,8 @@ def derive(
     facts: dict[str, Any] = {}
     reasons: dict[str, str] = {}
     kinds = sorted({e.kind for e in entries if e.status in ("parsed", "truncated")})
-    containers = _containers(parsed)
+    field_sources: dict[str, dict[str, tuple[str, int | None]]] = {}
+    containers = _containers(parsed, field_sources)
 
     # -- bundle ---------------------------------------------------------------------------
     collected_at = None
@@ -234,7 +288,7 @@ def derive(
         "quay_files": len(quay_files),
         "has_previous": any(re.search(r"previous", fs.path) for fs in quay_files),
         "window": _window(window, times),
-        "_sources": {},
+        "_sources": _log_sources(log_files, quay_files, window),
     }
 
     # -- quay -------------------------------------------------------------------------------
@@ -277,6 +331,23 @@ def derive(
         replicas = len(pods) or None
     elif quay_containers:
         replicas = len(quay_containers)
+    quay_sources: dict[str, Any] = {}
+    version_row = next(
+        (c for c in quay_containers if vsource and vsource.endswith(f"of {c['name']}")), None
+    ) or next((c for c in quay_containers if vsource and str(c.get("image")) in vsource), None)
+    if version_row is not None:
+        quay_sources["version"] = _row_source(version_row, field_sources, "image", vsource)
+    elif vsource and vsource.startswith("QuayRegistry "):
+        quay_sources["version"] = {
+            "path": vsource.split(" ", 1)[1], "line": None, "key": "status.currentVersion",
+            "excerpt": f"currentVersion: {version}",
+        }
+    restarted = max(quay_containers, key=lambda c: int(c.get("restart_count") or 0), default=None)
+    if restarted is not None and restarts is not None:
+        quay_sources["restarts"] = _row_source(
+            restarted, field_sources, "restart_count",
+            f"{restarted['name']}: restarted {restarted.get('restart_count') or 0} time(s)",
+        )
     facts["quay"] = {
         "version": version,
         "version_source": vsource,
@@ -286,7 +357,7 @@ def derive(
         "restarts": restarts,
         "replicas": replicas,
         "config_path": config.path if config else None,
-        "_sources": {},
+        "_sources": quay_sources,
     }
 
     # -- config (derived from config.yaml) ---------------------------------------------------
@@ -309,9 +380,9 @@ def derive(
             "storage_drivers": sorted({d for d in drivers.values() if d}),
             "replication": bool(cfg.get("FEATURE_STORAGE_REPLICATION", False)),
             "ssl_cert_present": any(c in ("ssl.cert", "ssl.crt") for c in certs),
-            "ssl_key_present": "ssl.key" in certs,
+            "ssl_key_present": "ssl.key" in certs or _withheld(parsed, "ssl.key"),
             "security_scanner": bool(cfg.get("FEATURE_SECURITY_SCANNER", False)),
-            "_sources": _config_sources(config),
+            "_sources": _config_sources(config, certs),
         }
     else:
         facts["config"] = None
@@ -425,6 +496,7 @@ def derive(
             facts["postgres"]["shared_buffers_fraction"] = (
                 facts["postgres"]["shared_buffers_bytes"] / mem_limit
             )
+        _postgres_sources(sources, pg_version, pg_vsource, pg_containers, field_sources, log_files)
     else:
         facts["postgres"] = None
         reasons["postgres"] = "no PostgreSQL configuration, log or container in the bundle"
@@ -456,7 +528,11 @@ def derive(
     if facts["clair"] is not None:
         facts["clair"].update(_psk(parsed))
     facts["containers"] = (
-        {"items": containers, "count": len(containers), "_sources": _container_sources(containers)}
+        {
+            "items": containers,
+            "count": len(containers),
+            "_sources": _container_sources(containers, field_sources),
+        }
         if containers
         else None
     )
@@ -540,7 +616,10 @@ def _window(window: dict[str, Any] | None, times: list[Any]) -> dict[str, Any]:
     until = (window or {}).get("until")
     out: dict[str, Any] = {"since": _iso(since), "until": _iso(until), "given": bool(since or until)}
     if not times or not out["given"]:
+        # without a window (or without timed records) nothing starts late or ends early
         out["covered"] = None
+        out["starts_late"] = False
+        out["ends_early"] = False
         return out
     start, end = min(times), max(times)
     overlap = (since is None or end >= since) and (until is None or start <= until)
@@ -660,6 +739,9 @@ def _storage(parsed: dict[str, list[Parsed]]) -> dict[str, Any] | None:
         return None
     counts = [b["total_objects"] for b in buckets if isinstance(b.get("total_objects"), int)]
     sizes = [b["total_size_bytes"] for b in buckets if isinstance(b.get("total_size_bytes"), int)]
+    if len(buckets) > 1:
+        # the verdict is cited at the first listing; the other listings are cited per bucket
+        sources["objects_differ"] = dict(sources["buckets.0"])
     return {
         "buckets": buckets,
         "count": len(buckets),
@@ -709,9 +791,18 @@ _CONFIG_FACT_KEYS = {
 }
 
 
-def _config_sources(config: Parsed) -> dict[str, Any]:
+def _config_sources(config: Parsed, certs: list[str] | None = None) -> dict[str, Any]:
     """Evidence for config facts: the config.yaml line of the key each one comes from."""
     out: dict[str, Any] = {}
+    names = set(certs or [])
+    for fact_key, files in (("ssl_cert_present", ("ssl.cert", "ssl.crt")), ("ssl_key_present", ("ssl.key",))):
+        found = sorted(names.intersection(files))
+        out[fact_key] = {
+            "path": config.path,
+            "line": None,
+            "key": None,
+            "excerpt": f"{found[0]} is in the bundle" if found else f"no {files[0]} in the bundle",
+        }
     data = config.data if isinstance(config.data, dict) else {}
     for fact_key, key in _CONFIG_FACT_KEYS.items():
         value = data.get(key)
@@ -725,14 +816,57 @@ def _config_sources(config: Parsed) -> dict[str, Any]:
     return out
 
 
-def _container_sources(containers: list[dict[str, Any]]) -> dict[str, Any]:
-    """Evidence for container rows: the file each row was read from first."""
+def _container_sources(
+    containers: list[dict[str, Any]],
+    field_sources: dict[str, dict[str, tuple[str, int | None]]] | None = None,
+) -> dict[str, Any]:
+    """Evidence for container rows: the file each row was read from first, and for each field
+    the file and line it was read from (a finding on `mem_percent` cites the stats line)."""
     out: dict[str, Any] = {}
     for i, c in enumerate(containers):
         srcs = c.get("sources") or []
         if srcs:
             out[f"items.{i}"] = {"path": srcs[0], "line": None, "key": None, "excerpt": f"container {c['name']}"}
+        fields = dict((field_sources or {}).get(c["name"]) or {})
+        if "memory_limited" not in fields and "mem_limit_is_host_ram" in fields:
+            # the verdict came from the stats LIMIT: cite that line
+            fields["memory_limited"] = fields["mem_limit_is_host_ram"]
+        for field, (path, line) in fields.items():
+            out[f"items.{i}.{field}"] = {
+                "path": path,
+                "line": line,
+                "key": None,
+                "excerpt": _row_excerpt(c, field),
+            }
     return out
+
+
+def _row_excerpt(c: dict[str, Any], field: str) -> str:
+    """What a container row says about one field, in words an engineer recognises."""
+    name = c["name"]
+    if field in ("mem_percent", "mem_usage_bytes", "stats_mem_limit_bytes", "mem_limit_is_host_ram"):
+        usage = c.get("mem_usage_raw") or c.get("mem_usage_bytes")
+        return f"{name}: MEM USAGE / LIMIT {usage}, MEM % {c.get('mem_percent')}%"
+    if field in ("cpu_percent", "cpu_percent_of_limit", "cpu_millicores"):
+        used = f"{c['cpu_millicores']}m" if c.get("cpu_millicores") is not None else f"{c.get('cpu_percent')}%"
+        limit = c.get("cpu_limit_cores")
+        return f"{name}: CPU {used}" + (f" of a {limit:g}-core limit" if limit else "")
+    if field in ("memory_limited", "memory_limit_bytes"):
+        limit = c.get("memory_limit_bytes")
+        if limit:
+            return f"{name}: memory limit {limit} bytes"
+        if c.get("mem_limit_is_host_ram") and c.get("mem_usage_raw"):
+            return f"{name}: MEM USAGE / LIMIT {c['mem_usage_raw']} (the LIMIT is the host's RAM)"
+        return f"{name}: no memory limit"
+    return f"{name}: {field} {_excerpt_value(c.get(field))}"
+
+
+def _excerpt_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items() if v is not None)
+    return str(value)
 
 
 def _worst_case_memory(pg: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
@@ -780,3 +914,105 @@ def _connection_sources(pg: dict[str, Any]) -> dict[str, Any]:
         for key in ("headroom", "available", "estimate", "worst_case", "max_connections"):
             srcs.setdefault(key, base)
     return srcs
+
+def _row_source(
+    row: dict[str, Any],
+    field_sources: dict[str, dict[str, tuple[str, int | None]]],
+    field: str,
+    excerpt: str | None,
+) -> dict[str, Any]:
+    """Evidence for a fact taken from one container row: the file and line of that field."""
+    path, line = (field_sources.get(row["name"]) or {}).get(field) or (
+        (row.get("sources") or ["(container list)"])[0],
+        None,
+    )
+    return {"path": path, "line": line, "key": None, "excerpt": excerpt or f"container {row['name']}"}
+
+
+def _log_sources(
+    log_files: list[FileStats], quay_files: list[FileStats], window: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Evidence for the logs fact: the Quay log files with their record counts and spans."""
+    out: dict[str, Any] = {}
+
+    def levels(fs: FileStats) -> str:
+        return ", ".join(f"{n} {lv}" for lv, n in sorted(fs.levels.items())) or "no levels"
+
+    if quay_files:
+        first = quay_files[0]
+        summary = "; ".join(
+            f"{fs.path}: {fs.records} records ({levels(fs)})" for fs in quay_files[:3]
+        )
+        for key in ("quay_debug_records", "quay_records", "quay_files"):
+            out[key] = {"path": first.path, "line": None, "key": None, "excerpt": summary}
+        out["has_previous"] = {
+            "path": first.path,
+            "line": None,
+            "key": None,
+            "excerpt": "Quay log files: " + ", ".join(fs.path for fs in quay_files[:5]),
+        }
+    timed = [fs for fs in log_files if fs.first_time is not None]
+    if timed:
+        early = min(timed, key=lambda fs: fs.first_time)
+        late = max(timed, key=lambda fs: fs.last_time or fs.first_time)
+        out["span_start"] = {
+            "path": early.path, "line": None, "key": None,
+            "excerpt": f"first record at {_iso(early.first_time)}",
+        }
+        out["span_end"] = {
+            "path": late.path, "line": None, "key": None,
+            "excerpt": f"last record at {_iso(late.last_time or late.first_time)}",
+        }
+        out["window.starts_late"] = out["span_start"]
+        out["window.ends_early"] = out["span_end"]
+        out["window.covered"] = out["span_start"]
+    return out
+
+
+def _postgres_sources(
+    sources: dict[str, Any],
+    version: str | None,
+    vsource: str | None,
+    pg_containers: list[dict[str, Any]],
+    field_sources: dict[str, dict[str, tuple[str, int | None]]],
+    log_files: list[FileStats],
+) -> None:
+    """Evidence for the derived PostgreSQL facts: version, memory limit and the memory model."""
+    if version and vsource:
+        ev: dict[str, Any] | None = None
+        if vsource.startswith(("server log ", "config-tool warning in ")):
+            path = vsource.rsplit(" ", 1)[1]
+            ev = {"path": path, "line": None, "key": None, "excerpt": f"PostgreSQL {version} ({vsource})"}
+        elif vsource.startswith("image "):
+            row = next((c for c in pg_containers if vsource == f"image {c.get('image')}"), None)
+            if row is not None:
+                ev = _row_source(row, field_sources, "image", f"{row['name']}: image {row.get('image')}")
+        elif "server_version" in sources:
+            ev = sources["server_version"]
+        if ev is not None:
+            sources.setdefault("version", ev)
+            sources.setdefault("major", ev)
+    limited = next((c for c in pg_containers if c.get("memory_limit_bytes")), None)
+    if limited is not None:
+        sources.setdefault(
+            "memory_limit_bytes",
+            _row_source(
+                limited, field_sources, "memory_limit_bytes",
+                f"{limited['name']}: memory limit {limited['memory_limit_bytes']} bytes",
+            ),
+        )
+    if "shared_buffers" in sources:
+        sources.setdefault("shared_buffers_fraction", sources["shared_buffers"])
+    if "max_connections" in sources:
+        # the worst case is dominated by max_connections x work_mem: cite that line
+        for key in ("worst_case_memory_bytes", "worst_case_memory_fraction", "worst_case_memory_inputs"):
+            sources.setdefault(key, sources["max_connections"])
+
+
+def _withheld(parsed: dict[str, list[Parsed]], name: str) -> bool:
+    """True when a collection manifest says the collector saw a file of that name but left it out."""
+    for p in parsed.get("manifest", []):
+        data = p.data if isinstance(p.data, dict) else {}
+        if any(str(w).rsplit("/", 1)[-1] == name for w in data.get("withheld") or []):
+            return True
+    return False

@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 MIN_SECRET_LEN = 4  # shorter values are left to their context (a token would hide nothing)
+_CACHE_MAX_LEN = 512
+_CACHE_ENTRIES = 20_000
 # A value replaced wherever it appears must not be an ordinary word or number.
 _STRONG_MIN = 6
 _WORDLIKE_MAX = 12
@@ -67,6 +69,9 @@ class Redactor:
     _known: dict[str, None] = dataclasses.field(default_factory=dict)  # replaced everywhere
     _literals: dict[str, None] = dataclasses.field(default_factory=dict)  # only when quoted
     _known_re: re.Pattern[str] | None = None
+    # short strings text() left unchanged (kinds, statuses, paths repeat a lot); emptied
+    # whenever a new value is registered
+    _cache: dict[str, str] = dataclasses.field(default_factory=dict)
 
     # -- registering -------------------------------------------------------------------------
 
@@ -99,10 +104,12 @@ class Redactor:
             if text not in self._known:
                 self._known[text] = None
                 self._known_re = None
+                self._cache.clear()
         elif label.startswith("ldap-password") and text not in self._literals:
             # python-ldap's trace prints the bind password quoted on a line of its own
             self._literals[text] = None
             self._known_re = None
+            self._cache.clear()
 
     def add_uri(self, value: Any, label: str) -> None:
         """Register the passwords inside a URI or libpq connection string."""
@@ -156,12 +163,26 @@ class Redactor:
         """Redact one string (identity with --show-secrets)."""
         if self.show_secrets or not s:
             return s
-        s = self._replace_known(s)
+        cached = self._cache.get(s)
+        if cached is not None:
+            return cached
+        out = self._text(s)
+        if out is s and len(s) <= _CACHE_MAX_LEN:
+            # only texts without a secret are remembered, so replacement counts stay exact
+            if len(self._cache) >= _CACHE_ENTRIES:
+                self._cache.clear()
+            self._cache[s] = out
+        return out
+
+    def _text(self, s: str) -> str:
+        replaced = self._replace_known(s)
+        s = s if replaced == s else replaced
         hits = find_secrets(s)
         if not hits:
             return s
         out: list[str] = []
         pos = 0
+        known_before = len(self._known)
         for h in hits:
             value = h.value(s)
             if len(value) < 1:
@@ -173,7 +194,11 @@ class Redactor:
             out.append(tok)
             pos = h.end
         out.append(s[pos:])
-        return "".join(out)
+        result = "".join(out)
+        if len(self._known) != known_before:
+            # a value just learned from its context may appear again without context
+            result = self._replace_known(result)
+        return result
 
     def value(self, v: Any) -> Any:
         """Redact every string inside a JSON-like value."""

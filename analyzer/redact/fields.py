@@ -51,7 +51,7 @@ _STORAGE: dict[str, str] = {
 _URI_KEY = re.compile(r"(?i)(?:^|_)(?:uri|url|uris|urls|dsn|endpoint|endpoint_url|address|hosts?)$")
 _CONNSTRING_KEY = re.compile(r"(?i)^(?:connstring|conn_string|connection_string|conninfo)$")
 _URI_PW = re.compile(
-    r"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:/@'\"<>|]{0,256}:(?P<pw>[^\s/'\"<>|]{1,512})@"
+    r"\b[A-Za-z][A-Za-z0-9+.\-]{1,30}://[^\s:/@'\"<>|]{0,256}:(?P<pw>[^\s'\"<>|]{1,512})@"
 )
 _CONN_PW = re.compile(r"""(?i)\bpassword\s*=\s*(?:'(?P<q>(?:[^'\\]|\\.)*)'|(?P<b>[^\s']+))""")
 

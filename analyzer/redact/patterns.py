@@ -180,8 +180,9 @@ _PEM = re.compile(
 # runs to the last @ of the authority, so a raw @ inside it does not leave a tail behind.
 _URI = re.compile(
     r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]{1,30})://(?P<user>[^\s:/@'\"<>|]{0,256}):"
-    r"(?P<pw>[^\s/'\"<>|]{0,512})@(?=[^\s@'\"<>|]{0,512}(?:[/\s'\"?#|]|\Z))"
+    r"(?P<pw>[^\s'\"<>|]{0,512})@(?=[^\s@'\"<>|]{0,512}(?:[/\s'\"?#|]|\Z))"
 )
+_PORT_PATH = re.compile(r"\d{1,5}/")
 _BCRYPT = re.compile(r"\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}")
 _AUTH_HEADER = re.compile(
     r"(?i)\b(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|jwt|digest|negotiate)\s+)?"
@@ -198,7 +199,7 @@ _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}
 _DOCKER_AUTH = re.compile(r"""(?i)["']auth["']\s*:\s*["'](?P<v>[A-Za-z0-9+/=]{8,})["']""")
 # name=value, name: value, "name": "value" on one line
 _KV = re.compile(
-    rf"""(?i)(?<![A-Za-z0-9_.-])-{{0,2}}(?P<name>(?:[A-Za-z0-9]{{1,40}}[_.-]){{0,8}}{NAME})["']?[ \t]*[:=][ \t]*"""
+    rf"""(?i)(?<![A-Za-z0-9_.-])-{{0,2}}(?P<name>(?:[A-Za-z0-9]{{1,40}}[_.-]){{0,8}}{NAME})["']?[ \t]*(?P<sep>[:=])[ \t]*"""
     r"""(?P<v>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[^\s"',;}&)\]]+)"""
 )
 # SQL that sets a password, as PostgreSQL logs a failing statement:
@@ -213,6 +214,7 @@ ENV_NAME_LINE = re.compile(
 ENV_VALUE_LINE = re.compile(r"""^(?P<pre>\s*["']?value["']?\s*:\s*)(?P<v>.*?)\s*,?\s*$""")
 
 
+_YAML_NOT_A_VALUE = re.compile(r"[{\[]|[|>][-+]?\d?$|[&*!][\w.!/-]*$")
 _ENV_REF = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}?|\([A-Za-z_][A-Za-z0-9_]*\)?|[A-Z_][A-Z0-9_]*$)")
 
 
@@ -269,8 +271,13 @@ def _detect_uri(text: str) -> Iterator[Hit]:
     if "://" not in text:
         return
     for m in _URI.finditer(text):
-        if m.group("pw"):
-            yield Hit(m.start("pw"), m.end("pw"), _uri_label(m.group("scheme")))
+        pw = m.group("pw")
+        if not pw:
+            continue
+        user = m.group("user")
+        if _PORT_PATH.match(pw) and ("." in user or user == "localhost"):
+            continue  # http://host:8080/path/name@example.com: a port and a path, no password
+        yield Hit(m.start("pw"), m.end("pw"), _uri_label(m.group("scheme")))
 
 
 def _detect_ldap(text: str) -> Iterator[Hit]:
@@ -312,14 +319,18 @@ def _detect_headers(text: str) -> Iterator[Hit]:
 
 
 def _detect_kv(text: str) -> Iterator[Hit]:
+    if _KV_HINT.search(text) is None:
+        return
     for m in _KV.finditer(text):
         name = m.group("name")
         if _NOT_A_VALUE_NAME.search(name) or name.lower() in _REFERENCE_NAMES:
             continue
         a, b = _strip_quotes(m.group("v"))
         value = m.group("v")[a:b]
-        if not value or placeholder(value) or (a == 0 and value[0] in "{[(<|>&*!%@`"):
-            continue  # a mapping, list, YAML block or anchor follows, not a value
+        if not value or placeholder(value):
+            continue
+        if a == 0 and m.group("sep") == ":" and _YAML_NOT_A_VALUE.match(value):
+            continue  # a mapping, list, block scalar, anchor, alias or tag follows, not a value
         if _ENV_REF.match(value):
             continue  # $NAME, ${NAME}, $(NAME): a reference to a value, not the value
         yield Hit(m.start("v") + a, m.start("v") + b, label_for_name(name))
@@ -356,8 +367,20 @@ DETECTORS: tuple[Callable[[str], Iterator[Hit]], ...] = (
 )
 
 
+# Every detector needs one of these; a text with none of them (most paths, kinds, statuses,
+# messages) is skipped at the cost of one search.
+_ANY_SHAPE = re.compile(
+    r"[:=@]|-----BEGIN|eyJ|\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)|\$2[abxy]?\$|bearer|"
+    r"requirepass|masterauth|password|identified",
+    re.I,
+)
+_KV_HINT = re.compile(r"pass|pwd|psk|pw|secret|token|key|credential|auth", re.I)
+
+
 def find_secrets(text: str) -> list[Hit]:
     """Every secret-looking span in a text, non-overlapping, in order; tokens are not hits."""
+    if not text or _ANY_SHAPE.search(text) is None:
+        return []
     hits: list[Hit] = []
     # tokens already in the text are not secrets, nor is anything inside them
     taken = [Hit(m.start(), m.end(), "") for m in TOKEN_RE.finditer(text)] if "<secret:" in text else []

@@ -120,6 +120,15 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
         out["locations"] = [_location(f.evidence[0])]
         if len(f.evidence) > 1:
             out["relatedLocations"] = [_location(e, i) for i, e in enumerate(f.evidence[1:], 1)]
+    else:
+        # a finding about the bundle as a whole (e.g. an artifact it lacks): code-scanning tools
+        # want a location on every result, so point at the bundle's root
+        out["locations"] = [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": ".", "uriBaseId": BASE_ID}},
+                "message": {"text": "the bundle as a whole"},
+            }
+        ]
     if f.explains:
         out["properties"]["explains"] = list(f.explains)
     if f.explained_by:

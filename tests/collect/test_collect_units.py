@@ -284,3 +284,69 @@ def test_runtime_not_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         rc = collect_main(["--runtime", "oc", "-o", str(tmp_path / "x.tgz")])
     assert rc == 2 and "oc is not on PATH" in err.getvalue()
     assert os.listdir(tmp_path) == ["empty-bin"]
+
+
+# -- what happens after redaction ------------------------------------------------------------------
+
+
+class _Leftover:
+    path, line, label = "quay/quay/logs/current.log", 12, "password"
+
+
+class _Report:
+    def __init__(self, clean: bool) -> None:
+        self.clean = clean
+        self.leftovers = [] if clean else [_Leftover()]
+
+    def totals(self) -> dict[str, int]:
+        return {"password": 1}
+
+
+def _fake_collect(runner: Runner, opts: object) -> object:
+    from analyzer.collect.options import Outcome
+
+    runner.run([PY, "-c", "print('[]')"], output="runtime/ps.json")
+    return Outcome(host="h")
+
+
+@pytest.mark.parametrize(
+    ("force", "rc", "kept"), [(False, 1, False), (True, 0, True)], ids=["removed", "forced"]
+)
+def test_secret_looking_text_left_after_redaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, force: bool, rc: int, kept: bool
+) -> None:
+    from analyzer.collect import archive, podman
+
+    def fake_redact(root: Path, dest: Path) -> _Report:
+        dest.write_bytes(b"archive")
+        return _Report(clean=False)
+
+    monkeypatch.setattr(podman, "collect", _fake_collect)
+    monkeypatch.setattr(archive, "redact", fake_redact)
+    monkeypatch.setattr("shutil.which", lambda prog: "/usr/bin/" + prog)
+    out = tmp_path / "case.tgz"
+    err = io.StringIO()
+    with redirect_stderr(err):
+        code = collect_main(
+            ["--runtime", "podman", "-o", str(out)] + (["--force"] if force else [])
+        )
+    assert code == rc
+    assert out.exists() is kept
+    assert "quay/quay/logs/current.log:12 (password)" in err.getvalue()
+    assert [p.name for p in tmp_path.iterdir()] == (["case.tgz"] if kept else [])
+
+
+def test_a_redaction_error_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.collect import archive, podman
+
+    def broken(root: Path, dest: Path) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(podman, "collect", _fake_collect)
+    monkeypatch.setattr(archive, "redact", broken)
+    monkeypatch.setattr("shutil.which", lambda prog: "/usr/bin/" + prog)
+    err = io.StringIO()
+    with redirect_stderr(err):
+        code = collect_main(["--runtime", "podman", "-o", str(tmp_path / "case.tgz")])
+    assert code == 2 and "redaction failed (OSError: disk full)" in err.getvalue()
+    assert list(tmp_path.iterdir()) == []

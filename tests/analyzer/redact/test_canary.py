@@ -144,7 +144,7 @@ def _pods_yaml() -> str:
     text = src.read_text()
     return text.replace(
         "    - env:\n      - name: POSTGRESQL_USER\n",
-        f"    - env:\n      - name: POSTGRESQL_PASSWORD\n        value: {CANARY['pod_env']}\n      - name: POSTGRESQL_USER\n",
+        f"    - env:\n      - name: POSTGRESQL_REPLICATION_PASSWORD\n        value: {CANARY['pod_env']}\n      - name: POSTGRESQL_USER\n",
         1,
     )
 

@@ -96,7 +96,8 @@ def test_sarif_locations_are_bundle_paths_and_lines(result: Result) -> None:
         {"fullyQualifiedName": "FEATURE_SECURITY_SCANNER", "kind": "member"}
     ]
     bundle = next(r for r in run["results"] if r["ruleId"] == "BND007")
-    assert "locations" not in bundle
+    # a bundle-wide finding points at the bundle root: code scanning wants a location on every result
+    assert bundle["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": ".", "uriBaseId": "BUNDLE"}
 
 
 def test_sarif_uris_are_escaped(result: Result) -> None:

@@ -1,0 +1,894 @@
+"""The bulk reader of Quay container logs: the same records, statistics and hits as
+`quay_log.iter_records` followed by the record-by-record scan, at the speed of a block scan.
+
+How it stays exact:
+
+* Lines are classified in blocks (quaylines.py). A Python logging line of a known program is
+  a record start whose level, time and program are known without building it; a known
+  program's line whose body starts with a blank continues a record; every other line is read
+  with quay_log's own functions (`read_line`, `new_record`, `continues`).
+* The records are assembled by the same state machine as `iter_records` (one open record per
+  program and stream, a queue in first-line order, the MAX_PENDING and MAX_GAP bounds), with
+  light entries for records nobody needs to see. A run of more than MAX_PENDING consecutive
+  record starts leaves a state that depends on that run alone (every older record is closed,
+  no gap can have closed one inside it), so such runs are stepped over as a whole.
+* What a record adds to the statistics, the timeline, the versions and to the conditions
+  that match every text (`^`) depends only on its first line: for easy lines this is
+  computed on arrays, merged with the other records of the block in line order where the
+  order matters (first samples, last match, first version, timeline cap).
+* Any other condition can only match a record whose text holds one of its literals; each text
+  line is a piece of a raw line (or the record is marked `unsafe` and always searched), so a
+  record is built and searched when one of its raw lines holds a literal (one scan of the
+  block, matchers.py), when a condition without a literal may take it by its filters, or
+  when it is unsafe. Records are searched when they close, in first-line order, like the
+  reader yields them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter, deque
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, BinaryIO
+
+import numpy as np
+
+from analyzer.artifacts import quay_log
+from analyzer.artifacts.base import Record, TextSource, decode
+from analyzer.engine import literals as lit
+from analyzer.engine.blocks import blocks
+from analyzer.engine.matchers import Literal, make_matcher
+from analyzer.engine.quaylines import CONT, EASY, LEVEL_NAMES, OTHER, PAD, Classifier, Lines
+
+if TYPE_CHECKING:
+    from analyzer.engine.scanner import FileStats, LogLeaf, LogScanner
+
+KIND = "quay_log"
+# Strings the redactor learns secrets from (redact.learn_from_records): a record holding one
+# is passed on through the reader so that the redactor sees it.
+WATCH = ("simple_bind", "serPassword")
+VERSION_PROBE = "EOL"  # scanner._versions looks for Quay's PostgreSQL end-of-life warning
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+NOTHING: frozenset[int] = frozenset()
+_PADDING = b"\0" * PAD
+_PREFIXES = re.compile(rb"(?m)^([A-Za-z][A-Za-z0-9_.:-]*) (stdout|stderr) \| ")
+SMALL = 4 << 20  # members up to this size are read record by record
+BATCH = 4 << 20  # lines classified and scanned together (array operations pay per call)
+_ERROR_LEVELS = frozenset({3, 4})  # ERROR, CRITICAL: what scanner.ERROR_LEVELS holds for Quay
+
+
+def _time(ms: int) -> datetime:
+    """A time of milliseconds since the epoch, as make_time builds it."""
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def _seconds(ms: np.ndarray) -> np.ndarray:
+    """int(t.timestamp()) of times in milliseconds (truncated toward zero, as int() does)."""
+    q = ms // 1000
+    return q + ((ms % 1000 != 0) & (ms < 0))
+
+
+def _micros(t: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    d = t - _EPOCH
+    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+
+
+def _raw_literal(text: str, caseless: bool) -> bytes | None:
+    """The piece of a required literal that must sit on one raw line, as bytes."""
+    if "\ufffd" in text or (caseless and not text.isascii()):
+        return None
+    piece = max(text.split("\n"), key=len)
+    return piece.encode("utf-8") if piece else None
+
+
+class Plan:
+    """The conditions of one member, sorted by how the bulk reader serves them."""
+
+    def __init__(self, leaves: list[LogLeaf], engine: str) -> None:
+        self.leaves = leaves
+        self.universal: list[LogLeaf] = []  # served from arrays at the record's start
+        self.searched: list[LogLeaf] = []  # searched on built records when they close
+        self.free: list[LogLeaf] = []  # searched ones with no literal: chosen by filters
+        literals: list[Literal] = []
+        roles: list[str] = []
+        owners: list[int] = []  # position in `searched` of the condition a literal serves
+        self.caseless = False
+        for leaf in leaves:
+            if (
+                leaf.universal
+                and leaf.loggers is None
+                and leaf.group_by in (None, "path", "program", "level")
+            ):
+                self.universal.append(leaf)
+                continue
+            self.searched.append(leaf)
+            raw: list[bytes] = []
+            pieces = leaf.literals
+            if pieces is None:
+                pieces = lit.raw_literals(leaf.regex.pattern, leaf.ignore_case)
+            for text in pieces or ():
+                piece = _raw_literal(text, leaf.ignore_case)
+                if piece is None:
+                    raw = []
+                    break
+                raw.append(piece)
+            if not raw:
+                self.free.append(leaf)
+                continue
+            self.caseless |= leaf.ignore_case
+            for piece in raw:
+                literals.append(Literal(piece, leaf.ignore_case))
+                roles.append("leaf")
+                owners.append(len(self.searched) - 1)
+        literals.append(Literal(VERSION_PROBE.encode()))
+        roles.append("version")
+        owners.append(-1)
+        for probe in WATCH:
+            literals.append(Literal(probe.encode()))
+            roles.append("watch")
+            owners.append(-1)
+        self.roles = roles
+        self.owners = owners
+        free_ids = {id(leaf) for leaf in self.free}
+        self.free_pos = frozenset(i for i, leaf in enumerate(self.searched) if id(leaf) in free_ids)
+        self.matcher = make_matcher(literals, engine)
+
+
+class _View:
+    """A classified block as Python lists, for the lines read one by one."""
+
+    __slots__ = ("starts", "ends", "cls", "key", "body", "cand", "want")
+
+    def __init__(self, lines: Lines, cand: np.ndarray, want: dict[int, set[int] | None]) -> None:
+        self.want = want
+        self.starts = lines.starts.tolist()
+        self.ends = lines.ends.tolist()
+        self.cls = lines.cls.tolist()
+        self.key = lines.key.tolist()
+        self.body = lines.body.tolist()
+        self.cand = cand.tolist()
+
+
+class Entry:
+    """A record in the reader's queue: built (`pending`) or only known by its first line (`raw`)."""
+
+    __slots__ = ("line", "key", "last", "closed", "pending", "raw", "cand", "unsafe", "want")
+
+    def __init__(
+        self,
+        line: int,
+        key: tuple[str | None, str | None],
+        raw: bytes | None = None,
+        pending: quay_log._Pending | None = None,
+        cand: bool = False,
+        unsafe: bool = False,
+        want: set[int] | None = NOTHING,
+    ) -> None:
+        self.want = set(want) if want is not None else None  # conditions its lines' literals name
+        self.line = line
+        self.key = key
+        self.last = line
+        self.closed = False
+        self.pending = pending
+        self.raw = raw
+        self.cand = cand
+        self.unsafe = unsafe
+
+
+class _Chain(io.RawIOBase):
+    """The bytes already read, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self.head = memoryview(head)
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        if self.head:
+            n = min(len(b), len(self.head))
+            b[:n] = self.head[:n]
+            self.head = self.head[n:]
+            return n
+        data = self.rest.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            self.rest.close()
+        finally:
+            super().close()
+
+
+class QuayBulk:
+    """Reads one Quay log member in blocks and feeds the scanner's statistics and conditions."""
+
+    def __init__(
+        self,
+        scanner: LogScanner,
+        plan: Plan | None,
+        path: str,
+        src: TextSource,
+        stats: FileStats,
+        leaves: list[LogLeaf],
+    ) -> None:
+        self.scanner = scanner
+        self.plan_leaves = leaves
+        self._plan = plan
+        self.path = path
+        self.src = src
+        self.stats = stats
+        self.classifier = Classifier()
+        self.queue: deque[Entry] = deque()
+        self.open: dict[tuple[str | None, str | None], Entry] = {}
+        self.out: list[Record] = []
+        self.max_pending = quay_log.MAX_PENDING
+        self.max_gap = quay_log.MAX_GAP
+        # a run of starts longer than MAX_PENDING is stepped over only when no gap can close
+        # a record inside it
+        self.run_min = self.max_pending + 1 if self.max_pending < self.max_gap else 1 << 62
+        self._clf_times: dict[str, int] = {}
+        s, u = scanner.since, scanner.until
+        self.windowed = s is not None or u is not None
+        self.since_us = _micros(s) if s is not None else None
+        self.until_us = _micros(u) if u is not None else None
+
+    @property
+    def plan(self) -> Plan:
+        """The conditions compiled for bulk reading (built on first need: small members skip it)."""
+        if self._plan is None:
+            self._plan = self.scanner.plan(KIND, self.plan_leaves)
+        return self._plan
+
+    # -- the walk ------------------------------------------------------------------------
+
+    def run(self) -> Iterator[Record]:
+        """Read the member; yield the records the redactor must see.
+
+        A small member is read record by record (the bulk machinery would cost more than it
+        saves): its first bytes tell.
+        """
+        src = self.src
+        fh = src.opener()
+        head = fh.read(SMALL + 1)
+        if len(head) <= SMALL:
+            fh.close()
+            yield from self._small(head)
+            return
+        chained = TextSource(
+            path=src.path,
+            opener=lambda: io.BufferedReader(_Chain(head, fh), 1 << 20),  # type: ignore[arg-type]
+            max_line_bytes=src.max_line_bytes,
+            max_text_bytes=src.max_text_bytes,
+        )
+        try:
+            yield from self._blocks(chained)
+        finally:
+            src.notes.extend(chained.notes)
+            src.long_lines += chained.long_lines
+
+    def _small(self, data: bytes) -> Iterator[Record]:
+        src = self.src
+        copy = TextSource.from_bytes(src.path, data, max_line_bytes=src.max_line_bytes)
+        scanner, stats, leaves = self.scanner, self.stats, self.plan_leaves
+        try:
+            for rec in quay_log.iter_records(copy):
+                scanner.take(KIND, self.path, rec, stats, leaves)
+                yield rec
+        finally:
+            src.notes.extend(copy.notes)
+            src.long_lines += copy.long_lines
+
+    def _blocks(self, src: TextSource) -> Iterator[Record]:
+        self.scanner._bulk_kinds.add(KIND)
+        batch: list[bytes] = []
+        first = 1
+        size = 0
+        for block in blocks(src):
+            if not batch:
+                first = block.first
+            batch.append(block.buf)
+            size += len(block.buf)
+            if size < BATCH:
+                continue
+            self._block(first, b"".join(batch + [_PADDING]))
+            batch, size = [], 0
+            if self.out:
+                yield from self.out
+                self.out = []
+        if batch:
+            self._block(first, b"".join(batch + [_PADDING]))
+        for entry in self.queue:
+            entry.closed = True
+        self._ready(0)
+        yield from self.out
+        self.out = []
+
+    def _block(self, first: int, padded: bytes) -> None:
+        """One batch of whole lines (followed by PAD zero bytes)."""
+        buf = padded  # line slices never reach the padding
+        clean = padded.isascii() and padded.count(b"\x00") == PAD and b"\r" not in padded
+        if first == 1:
+            self._prelearn(padded)
+        lines = self.classifier.classify(padded, clean)
+        n = len(lines.ends)
+        if first == 1 and n:
+            lines.cls[0] = OTHER  # a byte-order mark on line 1 is quay_log's business
+            lines.key[0] = -1
+        self._nginx(buf, lines)
+        cand = np.zeros(n, bool)
+        versions: set[int] = set()
+        want: dict[int, set[int] | None] = {}
+        roles, owners = self.plan.roles, self.plan.owners
+        for ident, li in self.plan.matcher.hits(buf, lines.ends):
+            role = roles[ident]
+            if role == "version":
+                versions.add(li)
+                continue
+            cand[li] = True
+            got = want.setdefault(li, set())
+            if got is not None and role == "leaf":
+                got.add(owners[ident])
+        if not clean and self.plan.caseless:
+            # re folds a few non-ASCII letters to ASCII ones: such lines are always searched
+            a = np.frombuffer(buf, np.uint8)
+            for li in np.unique(np.searchsorted(lines.ends, np.flatnonzero(a >= 0x80))).tolist():
+                cand[li] = True
+                want[li] = None
+        easy = lines.cls == EASY
+        if self.plan.free and easy.any():
+            cand |= easy & self._filter_mask(self.plan.free, lines)
+        starts: list[tuple[int, Record]] = []  # records built at their first line, by line index
+        self._walk(first, buf, lines, cand, want, starts)
+        self._at_start(first, buf, lines, versions, starts)
+
+    def _nginx(self, buf: bytes, lines: Lines) -> None:
+        """nginx access lines of a known program are record starts too, read with quay_log's regex.
+
+        A body that starts with a digit but not with `dddd-` or `dddd/` is none of the formats
+        quay_log tries before the access log, so `_NGINX_ACCESS` decides, as in `_start`.
+        """
+        idx = np.flatnonzero((lines.cls == OTHER) & (lines.key >= 0))
+        if not len(idx):
+            return
+        body_at = lines.body[idx]
+        head = np.frombuffer(buf + b"\0" * 8, np.uint8)[np.minimum(body_at, len(buf) - 1)]
+        idx = idx[(head >= 48) & (head <= 57) & (body_at < lines.ends[idx])]
+        match = quay_log._NGINX_ACCESS.match
+        clf = quay_log.parse_clf
+        times = self._clf_times  # many requests share a second: parse each stamp once
+        if len(times) > 50_000:
+            times.clear()
+        hits: list[int] = []
+        stamps: list[int] = []
+        for i, b, e in zip(idx.tolist(), lines.body[idx].tolist(), lines.ends[idx].tolist(), strict=True):
+            body = buf[b:e].decode("ascii")
+            if body[:4].isdigit() and body[4:5] in ("-", "/"):
+                continue
+            m = match(body)
+            if m is None:
+                continue
+            stamp = m.group(4)
+            ms = times.get(stamp)
+            if ms is None:
+                t = clf(stamp)
+                ms = times[stamp] = -1 if t is None else (t - _EPOCH) // _MS
+            if ms == -1 and clf(stamp) is None:
+                continue
+            hits.append(i)
+            stamps.append(ms)
+        if hits:
+            at = np.array(hits, np.int64)
+            lines.cls[at] = EASY
+            lines.level[at] = 1  # access lines are INFO whatever their status
+            lines.ms[at] = np.array(stamps, np.int64)
+
+    def _walk(
+        self,
+        first: int,
+        buf: bytes,
+        lines: Lines,
+        cand: np.ndarray,
+        want: dict[int, set[int] | None],
+        starts: list[tuple[int, Record]],
+    ) -> None:
+        """Every line through the reader's state machine, runs of easy starts in one step."""
+        cls = lines.cls
+        n = len(cls)
+        easy = cls == EASY
+        view = _View(lines, cand, want)
+        # boundaries of runs of easy lines long enough to step over
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], easy.view(np.int8), [0]))))
+        runs = [
+            (int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= self.run_min
+        ]
+        i = 0
+        for a, b in runs + [(n, n)]:
+            while i < a:
+                self._line(first, buf, view, starts, i)
+                i += 1
+            if a < b:
+                self._step_over(first, buf, lines, cand, want, a, b)
+                i = b
+
+    def _line(
+        self,
+        first: int,
+        buf: bytes,
+        view: _View,
+        starts: list[tuple[int, Record]],
+        i: int,
+    ) -> None:
+        n = first + i
+        s, e = view.starts[i], view.ends[i]
+        c = view.cls[i]
+        hit = view.cand[i]
+        wanted = view.want.get(i, NOTHING)
+        if c == EASY:
+            entry = Entry(
+                n, self.classifier.key_tuples[view.key[i]], raw=buf[s:e], cand=hit, want=wanted
+            )
+            self._begin(entry)
+            self._ready(n)
+            return
+        if c == CONT:
+            key = self.classifier.key_tuples[view.key[i]]
+            body = decode(buf[view.body[i] : e])
+            target = self.open.get(key)
+            if target is not None:  # a prefixed line continues whatever is open for its key
+                self._attach(target, n, body, hit, wanted)
+                self._ready(n)
+                return
+            if not body.strip():
+                self._ready(n)
+                return
+        raw = buf[s:e]
+        info = quay_log.read_line(n, decode(raw))
+        if c == OTHER:
+            self._learn(raw, info)
+        if info.started is None:
+            target = self.open.get(info.key)
+            if target is not None and (
+                info.program is not None or quay_log.continues(info, self._built(target))
+            ):
+                self._attach(target, n, info.body, hit, wanted)
+                self._ready(n)
+                return
+            if not info.body.strip():
+                self._ready(n)
+                return
+        rec, extra = quay_log.new_record(info, n)
+        fmt = (rec.fields or {}).get("format")
+        entry = Entry(
+            n,
+            info.key,
+            pending=quay_log._Pending(rec=rec, key=info.key, last=n),
+            cand=hit,
+            want=wanted,
+            unsafe=fmt == "json" or bool(extra) or len(raw) > quay_log.MAX_CHARS,
+        )
+        self._begin(entry)
+        for text in extra:
+            entry.pending.add(n, text)  # type: ignore[union-attr]
+        starts.append((i, rec))
+        self._ready(n)
+
+    def _prelearn(self, buf: bytes) -> None:
+        """The program prefixes of the member's first lines, so its first block is read in bulk too.
+
+        A line that starts with a letter has no collector timestamp, so `_PREFIX` alone
+        decides its program and stream: the prefix found here is the one quay_log reads.
+        """
+        for m in _PREFIXES.finditer(buf, 0, min(len(buf), 256 << 10)):
+            prefix = m.group(0)
+            if prefix not in self.classifier._index:
+                self.classifier.learn(prefix, m.group(1).decode(), m.group(2).decode())
+
+    def _learn(self, raw: bytes, info: quay_log.LineHead) -> None:
+        """Recognise a program's prefix in bulk from now on, once quay_log has read it."""
+        if (
+            info.program is None
+            or info.stream not in ("stdout", "stderr")
+            or info.collected is not None
+            or info.started is None
+            or not raw.isascii()
+        ):
+            return
+        body = info.body.encode("ascii", "replace")
+        if not raw.endswith(body):
+            return
+        prefix = raw[: len(raw) - len(body)]
+        if prefix == f"{info.program} {info.stream} | ".encode():
+            self.classifier.learn(prefix, info.program, info.stream)
+
+    # -- the state machine (quay_log.iter_records, entry for entry) ------------------------
+
+    def _begin(self, entry: Entry) -> None:
+        old = self.open.get(entry.key)
+        if old is not None:
+            old.closed = True
+        self.open[entry.key] = entry
+        self.queue.append(entry)
+
+    def _ready(self, n: int) -> None:
+        queue = self.queue
+        while queue:
+            head = queue[0]
+            if not head.closed:
+                if len(queue) <= self.max_pending and n - head.last <= self.max_gap:
+                    break
+                head.closed = True
+                if self.open.get(head.key) is head:
+                    del self.open[head.key]
+            queue.popleft()
+            self._close(head)
+
+    def _built(self, entry: Entry) -> quay_log._Pending:
+        """The entry's record, built from its first line if it was not yet."""
+        if entry.pending is None:
+            info = quay_log.read_line(entry.line, decode(entry.raw or b""))
+            rec, _extra = quay_log.new_record(info, entry.line)
+            entry.pending = quay_log._Pending(rec=rec, key=entry.key, last=entry.last)
+            entry.raw = None
+        return entry.pending
+
+    def _attach(
+        self, entry: Entry, n: int, body: str, hit: bool, wanted: set[int] | None
+    ) -> None:
+        pending = self._built(entry)
+        pending.add(n, body)
+        entry.last = n
+        entry.cand |= hit
+        if wanted is None:
+            entry.want = None
+        elif wanted and entry.want is not None:
+            entry.want |= wanted
+        if len(body) > quay_log.MAX_CHARS // 4:
+            entry.unsafe = True  # BoundedLines cuts such a line and says so in the text
+
+    def _close(self, entry: Entry) -> None:
+        """A record is complete: search it if it may match, pass it on if the redactor wants it."""
+        plan = self.plan
+        if entry.pending is None:
+            if not entry.cand:
+                return
+            self._built(entry)
+        pending = entry.pending
+        assert pending is not None
+        rec = pending.finish()
+        if not self.scanner.in_window(rec.time):
+            leaves: list[LogLeaf] = []
+        elif entry.unsafe or pending.body.omitted or entry.want is None:
+            leaves = plan.searched
+        elif entry.want:
+            leaves = [plan.searched[k] for k in sorted(entry.want | plan.free_pos)]
+        else:
+            leaves = plan.free
+        if leaves:
+            self.scanner.search(leaves, rec, self.path)
+        text = rec.text
+        if any(w in text for w in WATCH):
+            self.out.append(rec)
+
+    def _step_over(
+        self,
+        first: int,
+        buf: bytes,
+        lines: Lines,
+        cand: np.ndarray,
+        want: dict[int, set[int] | None],
+        a: int,
+        b: int,
+    ) -> None:
+        """Lines a..b-1 are all easy record starts, more than MAX_PENDING of them."""
+        # every record queued before the run closes during it (its program starts again, or
+        # MAX_PENDING newer records push it out), oldest first, before any record of the run
+        old = list(self.queue)
+        self.queue.clear()
+        for entry in old:
+            entry.closed = True
+            self._close(entry)
+        self.open.clear()
+        keys = lines.key[a:b]
+        # the last record of each program in the run stays open; so does the queue from the
+        # oldest of those among the last MAX_PENDING starts
+        _keys, rev_first = np.unique(keys[::-1], return_index=True)
+        last_of_key = np.zeros(b - a, bool)
+        last_of_key[(b - a - 1) - rev_first] = True
+        window = max(0, (b - a) - self.max_pending)
+        front = window + int(np.argmax(last_of_key[window:]))
+        for j in np.flatnonzero(cand[a : a + front]).tolist():
+            i = a + j
+            s, e = int(lines.starts[i]), int(lines.ends[i])
+            entry = Entry(
+                first + i,
+                self.classifier.key_tuples[int(keys[j])],
+                raw=buf[s:e],
+                cand=True,
+                want=want.get(i, NOTHING),
+            )
+            entry.closed = True
+            self._close(entry)
+        key_tuples = self.classifier.key_tuples
+        for j in range(front, b - a):
+            i = a + j
+            s, e = int(lines.starts[i]), int(lines.ends[i])
+            entry = Entry(
+                first + i,
+                key_tuples[int(keys[j])],
+                raw=buf[s:e],
+                cand=bool(cand[i]),
+                want=want.get(i, NOTHING),
+            )
+            if last_of_key[j]:
+                self.open[entry.key] = entry
+            else:
+                entry.closed = True
+            self.queue.append(entry)
+
+    # -- what records add at their first line ----------------------------------------------
+
+    def _filter_mask(self, leaves: list[LogLeaf], lines: Lines) -> np.ndarray:
+        """Easy lines that pass the level and program filters of any of these conditions."""
+        out = np.zeros(len(lines.cls), bool)
+        for leaf in leaves:
+            out |= self._leaf_mask(leaf, lines)
+        return out
+
+    def _leaf_mask(self, leaf: LogLeaf, lines: Lines) -> np.ndarray:
+        mask = lines.cls == EASY
+        if leaf.levels is not None:
+            ok = np.array([name in leaf.levels for name in LEVEL_NAMES])
+            mask &= ok[lines.level]
+        if leaf.programs is not None:
+            names = self.classifier.programs
+            ok = np.array([p in leaf.programs for p in names] + [False])
+            mask &= ok[lines.key]
+        if leaf.sqlstates is not None and "" not in leaf.sqlstates:
+            mask &= False  # a Quay record has no SQLSTATE
+        return mask
+
+    def _at_start(
+        self,
+        first: int,
+        buf: bytes,
+        lines: Lines,
+        versions: set[int],
+        starts: list[tuple[int, Record]],
+    ) -> None:
+        """Statistics, timeline, versions and match-everything conditions, in line order."""
+        scanner, stats = self.scanner, self.stats
+        easy = np.flatnonzero(lines.cls == EASY)
+        lvl = lines.level[easy]
+        key = lines.key[easy]
+        ms = lines.ms[easy]
+        programs = self.classifier.programs
+        # counts: the Counters keep the order in which levels and programs first appear
+        stats.records += len(easy) + len(starts)
+        firsts: dict[tuple[str, str], int] = {}
+        counts: Counter[tuple[str, str]] = Counter()
+        if len(easy):
+            for code, pos, cnt in zip(*np.unique(lvl, return_index=True, return_counts=True), strict=True):
+                name = LEVEL_NAMES[int(code)]
+                firsts.setdefault(("level", name), int(easy[pos]))
+                counts[("level", name)] += int(cnt)
+            for code, pos, cnt in zip(*np.unique(key, return_index=True, return_counts=True), strict=True):
+                name = programs[int(code)]
+                firsts.setdefault(("program", name), int(easy[pos]))
+                counts[("program", name)] += int(cnt)
+            lo, hi = int(ms.min()), int(ms.max())
+            for t in (_time(lo), _time(hi)):
+                if stats.first_time is None or t < stats.first_time:
+                    stats.first_time = t
+                if stats.last_time is None or t > stats.last_time:
+                    stats.last_time = t
+        for i, rec in starts:
+            t = rec.time
+            if t is not None:
+                if stats.first_time is None or t < stats.first_time:
+                    stats.first_time = t
+                if stats.last_time is None or t > stats.last_time:
+                    stats.last_time = t
+            for what, name in (("level", rec.level), ("program", rec.program)):
+                if name:
+                    prev = firsts.get((what, name))
+                    if prev is None or i < prev:
+                        firsts[(what, name)] = i
+                    counts[(what, name)] += 1
+        for (what, name), _i in sorted(firsts.items(), key=lambda kv: kv[1]):
+            target = stats.levels if what == "level" else stats.programs
+            target[name] += counts[(what, name)]
+        # the timeline and the versions, record by record in line order (both are order-bound)
+        events: list[tuple[int, int, Record | None]] = []
+        err = easy[np.isin(lvl, list(_ERROR_LEVELS))] if len(easy) else easy
+        events.extend((int(i), 0, None) for i in err)
+        ver = sorted(i for i in versions if lines.cls[i] == EASY)
+        events.extend((i, 1, None) for i in ver)
+        events.extend((i, 2, rec) for i, rec in starts)
+        events.sort(key=lambda ev: (ev[0], ev[1]))
+        for i, what, rec in events:
+            if what == 0:
+                t = _time(int(lines.ms[i]))
+                scanner._count_error(t, programs[int(lines.key[i])])
+            elif what == 1:
+                if "postgres_eol" not in stats.versions:
+                    scanner._versions(KIND, self._easy_record(first, buf, lines, i), stats)
+            else:
+                assert rec is not None
+                if rec.time is not None and rec.level in ("ERROR", "CRITICAL", "FATAL", "PANIC"):
+                    from analyzer.engine.scanner import DEFAULT_COMPONENT
+
+                    scanner._count_error(rec.time, rec.program or DEFAULT_COMPONENT[KIND])
+                scanner._versions(KIND, rec, stats)
+        for leaf in self.plan.universal:
+            self._universal(leaf, first, buf, lines, starts)
+
+    def _easy_record(self, first: int, buf: bytes, lines: Lines, i: int) -> Record:
+        """The record an easy line starts, as quay_log builds it (single-line)."""
+        s, e = int(lines.starts[i]), int(lines.ends[i])
+        info = quay_log.read_line(first + i, decode(buf[s:e]))
+        rec, _extra = quay_log.new_record(info, first + i)
+        return rec
+
+    def _universal(
+        self,
+        leaf: LogLeaf,
+        first: int,
+        buf: bytes,
+        lines: Lines,
+        starts: list[tuple[int, Record]],
+    ) -> None:
+        """A condition that matches every text: its hits are the records its filters take."""
+        scanner = self.scanner
+        mask = self._leaf_mask(leaf, lines)
+        if self.windowed:
+            us = lines.ms * 1000
+            if self.since_us is not None:
+                mask &= us >= self.since_us
+            if self.until_us is not None:
+                mask &= us <= self.until_us
+        idx = np.flatnonzero(mask)
+        built = [
+            (i, rec)
+            for i, rec in starts
+            if scanner.in_window(rec.time) and leaf.accepts(rec)
+        ]
+        if not len(idx) and not built:
+            return
+        # group of each hit
+        gb = leaf.group_by
+        programs = self.classifier.programs
+
+        def easy_group(i: int) -> str:
+            if gb is None:
+                return ""
+            if gb == "path":
+                return self.path
+            if gb == "program":
+                return programs[int(lines.key[i])]
+            return LEVEL_NAMES[int(lines.level[i])]
+
+        def built_group(rec: Record) -> str:
+            if gb is None:
+                return ""
+            if gb == "path":
+                return self.path
+            return getattr(rec, gb) or "(none)"
+
+        if gb in ("program", "level") and len(idx):
+            codes = lines.key[idx] if gb == "program" else lines.level[idx]
+            uniq = np.unique(codes)
+            easy_groups = {
+                (programs[int(c)] if gb == "program" else LEVEL_NAMES[int(c)]): idx[codes == c]
+                for c in uniq
+            }
+        else:
+            easy_groups = {easy_group(int(idx[0])): idx} if len(idx) else {}
+        built_groups: dict[str, list[tuple[int, Record]]] = {}
+        for i, rec in built:
+            built_groups.setdefault(built_group(rec), []).append((i, rec))
+        order = sorted(
+            set(easy_groups) | set(built_groups),
+            key=lambda g: min(
+                int(easy_groups[g][0]) if g in easy_groups else 1 << 62,
+                built_groups[g][0][0] if g in built_groups else 1 << 62,
+            ),
+        )
+        per = scanner.results.get((leaf.rule_id, leaf.index), {})
+        from analyzer.engine.scanner import GROUPS_MAX
+
+        if len(set(per) | set(order)) > GROUPS_MAX:
+            # groups would spill into "(other)": take every hit one by one, in line order
+            merged = sorted(
+                [(int(i), None) for i in idx] + [(i, rec) for i, rec in built],
+                key=lambda x: x[0],
+            )
+            for i, rec in merged:
+                r = rec if rec is not None else self._easy_record(first, buf, lines, i)
+                self._hit(leaf, r)
+            return
+        for g in order:
+            e_idx = easy_groups.get(g, np.zeros(0, np.int64))
+            b_list = built_groups.get(g, [])
+            self._group(leaf, g, first, buf, lines, e_idx, b_list)
+
+    def _hit(self, leaf: LogLeaf, rec: Record) -> None:
+        m = leaf.regex.search(rec.text)
+        if m is not None:
+            self.scanner._record_hit(leaf, rec, self.path, m)
+
+    def _group(
+        self,
+        leaf: LogLeaf,
+        group: str,
+        first: int,
+        buf: bytes,
+        lines: Lines,
+        e_idx: np.ndarray,
+        b_list: list[tuple[int, Record]],
+    ) -> None:
+        """The hits of one group in one block: the order-bound ones one by one, the rest summed."""
+        from analyzer.engine.scanner import Accumulator
+
+        scanner = self.scanner
+        per = scanner.results.setdefault((leaf.rule_id, leaf.index), {})
+        acc = per.get(group)
+        kept = len(acc.samples) if acc is not None else 0
+        need = max(0, leaf.max_evidence - kept)
+        if acc is None:
+            need = max(need, 1)  # the first hit creates the group
+        total = len(e_idx) + len(b_list)
+        # the first `need` hits and the last one, in line order, are taken one by one
+        heads: list[tuple[int, Record | None]] = []
+        ei = bi = 0
+        while len(heads) < need and (ei < len(e_idx) or bi < len(b_list)):
+            if bi >= len(b_list) or (ei < len(e_idx) and int(e_idx[ei]) < b_list[bi][0]):
+                heads.append((int(e_idx[ei]), None))
+                ei += 1
+            else:
+                heads.append(b_list[bi])
+                bi += 1
+        for i, rec in heads:
+            self._hit(leaf, rec if rec is not None else self._easy_record(first, buf, lines, i))
+        if len(heads) == total:
+            return
+        last_e = int(e_idx[-1]) if ei < len(e_idx) else -1
+        last_b = b_list[-1][0] if bi < len(b_list) else -1
+        middle_e = e_idx[ei:]
+        middle_b = b_list[bi:]
+        if last_e > last_b:
+            middle_e = middle_e[:-1]
+        else:
+            middle_b = middle_b[:-1]
+        acc = per.get(group)
+        assert isinstance(acc, Accumulator)
+        for _i, rec in middle_b:
+            self._hit(leaf, rec)
+        if len(middle_e):
+            k = len(middle_e)
+            acc.count += k
+            acc.files[self.path] += k
+            codes, cnts = np.unique(lines.key[middle_e], return_counts=True)
+            for c, cnt in zip(codes.tolist(), cnts.tolist(), strict=True):
+                acc.programs[self.classifier.programs[c]] += cnt
+            ms = lines.ms[middle_e]
+            for t in (_time(int(ms.min())), _time(int(ms.max()))):
+                if acc.first_time is None or t < acc.first_time:
+                    acc.first_time = t
+                if acc.last_time is None or t > acc.last_time:
+                    acc.last_time = t
+            if leaf.within_s is not None:
+                secs, cnts = np.unique(_seconds(ms), return_counts=True)
+                for sec, cnt in zip(secs.tolist(), cnts.tolist(), strict=True):
+                    acc.seconds[sec] += cnt
+        if last_e > last_b:
+            self._hit(leaf, self._easy_record(first, buf, lines, last_e))
+        else:
+            self._hit(leaf, b_list[-1][1])
+
