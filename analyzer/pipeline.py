@@ -289,23 +289,10 @@ def analyze(path: str | Path, options: Options, ruleset: RuleSet | None = None) 
 
 
 def _apply_load_limits(limits: Limits) -> None:
-    """Make the YAML/JSON loaders use this run's limits.
-
-    safeload binds its limits as keyword defaults when the module is imported, so setting its
-    module constants alone would not reach parsers that call it without arguments.
-    """
+    """Make the YAML/JSON loaders use this run's limits (they read them at call time)."""
     safeload.MAX_ALIASES = limits.max_yaml_aliases
     safeload.MAX_NODES = limits.max_yaml_nodes
     safeload.MAX_JSON_DEPTH = limits.max_json_depth
-    for fn, values in (
-        (safeload.load_yaml_all, {"max_aliases": limits.max_yaml_aliases, "max_nodes": limits.max_yaml_nodes}),
-        (safeload.load_json, {"max_depth": limits.max_json_depth}),
-    ):
-        defaults = getattr(fn, "__kwdefaults__", None)
-        if isinstance(defaults, dict):
-            for name, value in values.items():
-                if name in defaults:
-                    defaults[name] = value
 
 
 # Problem codes of members that a limit cut, skipped or refused: each becomes a bundle issue.

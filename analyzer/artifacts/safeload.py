@@ -135,9 +135,12 @@ def _mark_line(exc: yaml.YAMLError) -> int | None:
 
 
 def load_yaml_all(
-    text: str, *, max_aliases: int = MAX_ALIASES, max_nodes: int = MAX_NODES
+    text: str, *, max_aliases: int | None = None, max_nodes: int | None = None
 ) -> list[YamlDoc]:
     """Every document of a YAML stream, each with key lines and duplicate-key problems."""
+    # the limits are read at call time, so a run's --limit settings reach every parser
+    max_aliases = MAX_ALIASES if max_aliases is None else max_aliases
+    max_nodes = MAX_NODES if max_nodes is None else max_nodes
     docs: list[YamlDoc] = []
     try:
         loader = _BoundedLoader(text, max_aliases, max_nodes)
@@ -220,8 +223,9 @@ def json_depth(text: str) -> int:
     return best
 
 
-def load_json(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+def load_json(text: str, *, max_depth: int | None = None) -> Any:
     """Parse JSON, refusing documents nested deeper than max_depth."""
+    max_depth = MAX_JSON_DEPTH if max_depth is None else max_depth
     depth = json_depth(text)
     if depth > max_depth:
         raise LoadError(f"JSON nested {depth} levels deep (limit {max_depth})")

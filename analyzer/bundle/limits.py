@@ -20,7 +20,9 @@ GiB = 1 << 30
 class Limits:
     max_total_bytes: int = 64 * GiB  # decompressed bytes read from the whole bundle
     max_member_bytes: int = 16 * GiB  # decompressed bytes read from one member
-    max_members: int = 100_000  # files in the bundle, nested archives included (~3 KB each in memory)
+    max_members: int = (
+        100_000  # files in the bundle, nested archives included (~3 KB each in memory)
+    )
     max_depth: int = 3  # archives inside archives
     max_ratio: int = 200  # decompressed:compressed bytes of one compressed stream...
     ratio_floor: int = 256 * MiB  # ...checked once that stream has produced this much

@@ -255,7 +255,8 @@ def eval_value(cond: Cond, ctx: Context, rule: Rule) -> Outcome:
 
 def _all_unknown(targets: list[tuple[Parsed | None, Any]], path: str) -> bool:
     values = [v for _item, data in targets for _k, v, _p in paths.walk(data, path)]
-    return all(v is None for v in values)
+    # nothing reached (an empty list) is an answer; only values that are all null are unknown
+    return bool(values) and all(v is None for v in values)
 
 
 def eval_threshold(cond: Cond, ctx: Context, rule: Rule) -> Outcome:

@@ -963,9 +963,10 @@ def _log_sources(
             "path": late.path, "line": None, "key": None,
             "excerpt": f"last record at {_iso(late.last_time or late.first_time)}",
         }
-        out["window.starts_late"] = out["span_start"]
-        out["window.ends_early"] = out["span_end"]
-        out["window.covered"] = out["span_start"]
+        # keyed apart, so a finding citing both ends shows both
+        out["window.starts_late"] = {**out["span_start"], "key": "span_start"}
+        out["window.ends_early"] = {**out["span_end"], "key": "span_end"}
+        out["window.covered"] = out["window.starts_late"]
     return out
 
 

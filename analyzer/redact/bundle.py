@@ -116,7 +116,9 @@ class RedactReport:
             "tokens": self.tokens,
             "replaced": dict(sorted(self.totals().items())),
             "files": [f.to_json() for f in self.files],
-            "leftovers": [{"path": x.path, "line": x.line, "label": x.label} for x in self.leftovers],
+            "leftovers": [
+                {"path": x.path, "line": x.line, "label": x.label} for x in self.leftovers
+            ],
             "issues": list(self.issues),
             "map_file": self.map_file,
         }
@@ -346,7 +348,9 @@ def _inner(value: str) -> tuple[int, int]:
     return 0, len(value)
 
 
-_FIELD = re.compile(r"""^(?P<pre>\s*-?\s*["']?(?P<key>[^:"'\s]+)["']?\s*:\s*)(?P<v>.+?)(?P<post>\s*,?\s*)$""")
+_FIELD = re.compile(
+    r"""^(?P<pre>\s*-?\s*["']?(?P<key>[^:"'\s]+)["']?\s*:\s*)(?P<v>.+?)(?P<post>\s*,?\s*)$"""
+)
 
 
 def _replace_field(body: str, s: Secret, r: Redactor) -> str:
@@ -419,7 +423,9 @@ def _raw_lines(stream: IO[bytes], cap: int) -> Iterator[tuple[int, bytes, bool]]
 class _Sink:
     """One archive being written: the output bundle or an archive nested in it."""
 
-    def __init__(self, name: str, prefix: str, tmpdir: str, target: IO[bytes] | None = None) -> None:
+    def __init__(
+        self, name: str, prefix: str, tmpdir: str, target: IO[bytes] | None = None
+    ) -> None:
         self.name = name  # the member name in the parent archive ("" for the output)
         self.prefix = prefix  # bundle paths of its members start with this
         low = name.lower()
@@ -473,7 +479,11 @@ def _compress(name: str, data: IO[bytes], tmpdir: str) -> IO[bytes]:
     """Compress a redacted single file again the way its name says it was."""
     low = name.lower()
     opener: Any = (
-        gzip.GzipFile if low.endswith(".gz") else lzma.LZMAFile if low.endswith(".xz") else bz2.BZ2File
+        gzip.GzipFile
+        if low.endswith(".gz")
+        else lzma.LZMAFile
+        if low.endswith(".xz")
+        else bz2.BZ2File
     )
     out = tempfile.TemporaryFile(dir=tmpdir)  # noqa: SIM115 - returned to the caller
     data.seek(0)
@@ -601,7 +611,9 @@ def _copy(
     if member.cut:
         notes.append(f"only partly copied: {member.cut}")
     if cut:
-        notes.append(f"{cut} {'line' if cut == 1 else 'lines'} longer than {limits.max_line_bytes} bytes cut")
+        notes.append(
+            f"{cut} {'line' if cut == 1 else 'lines'} longer than {limits.max_line_bytes} bytes cut"
+        )
     fr.note = "; ".join(notes) or None
     return fr
 
@@ -685,7 +697,11 @@ def _config_leftovers(path: str, data: bytes) -> list[Leftover]:
     out: list[Leftover] = []
     for doc, locations in _docs(data.decode("utf-8", errors="replace")):
         for s in walk_config(doc):
-            if not is_token(s.value) and not placeholder(s.value) and not TOKEN_RE.fullmatch(s.value):
+            if (
+                not is_token(s.value)
+                and not placeholder(s.value)
+                and not TOKEN_RE.fullmatch(s.value)
+            ):
                 out.append(Leftover(path, _line(locations, s.path), s.label))
     return out
 

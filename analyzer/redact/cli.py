@@ -97,7 +97,9 @@ def _run(argv: list[str]) -> int:
     src = Path(ns.bundle)
     dest = Path(ns.output)
     if not dest.name.endswith((".tgz", ".tar.gz")):
-        raise _Usage(f"--output {dest}: the copy is a gzip-compressed tar; name it *.tgz or *.tar.gz")
+        raise _Usage(
+            f"--output {dest}: the copy is a gzip-compressed tar; name it *.tgz or *.tar.gz"
+        )
     if dest.is_dir():
         raise _Usage(f"--output {dest}: is a directory")
     if src.exists() and src.resolve() == dest.resolve():
@@ -107,7 +109,9 @@ def _run(argv: list[str]) -> int:
     if dest.exists() and not ns.force:
         raise _Usage(f"--output {dest} exists; remove it or add --force to overwrite it")
     if ns.map is not None:
-        if ns.map.resolve() == dest.resolve() or (src.exists() and ns.map.resolve() == src.resolve()):
+        if ns.map.resolve() == dest.resolve() or (
+            src.exists() and ns.map.resolve() == src.resolve()
+        ):
             raise _Usage("--map must name a file of its own")
         _say(
             f"analyze: WARNING: --map writes every secret of the bundle, in clear, to {ns.map}. "
@@ -133,10 +137,15 @@ def _run(argv: list[str]) -> int:
             _say(f"  reader: {issue}")
     totals = report.totals()
     changed = sum(1 for f in report.files if f.replaced)
+    dropped = sum(1 for f in report.files if f.dropped)
+    n = sum(totals.values())
+    extra = f"; {dropped} not copied" if dropped else ""
+    if report.issues:
+        extra += f"; {len(report.issues)} reading {'problem' if len(report.issues) == 1 else 'problems'} (listed above unless --quiet)"
     _say(
-        f"analyze redact: {sum(totals.values())} replacements ({len(totals)} kinds, "
-        f"{report.tokens} distinct secrets) in {changed} of {len(report.files)} files; "
-        f"written to {dest}"
+        f"analyze redact: {n} {'replacement' if n == 1 else 'replacements'} "
+        f"({report.tokens} distinct {'secret' if report.tokens == 1 else 'secrets'}) in {changed} "
+        f"of {len(report.files)} files{extra}; written to {dest}"
     )
     if report.map_file:
         _say(f"analyze redact: the token map is in {report.map_file} (private)")
@@ -153,7 +162,10 @@ def _run(argv: list[str]) -> int:
         sys.stderr,
     )
     if ns.force:
-        _say(f"analyze redact: kept {dest} anyway (--force); check those places before sharing it", sys.stderr)
+        _say(
+            f"analyze redact: kept {dest} anyway (--force); check those places before sharing it",
+            sys.stderr,
+        )
     else:
         with contextlib.suppress(OSError):
             os.unlink(dest)

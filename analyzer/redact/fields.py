@@ -95,7 +95,11 @@ def _uri_label(key: str, text: str) -> str:
         return "redis-password"
     if low.startswith("ldap"):
         return "ldap-password"
-    if key.upper() == "DB_URI" or low.startswith(("postgres", "mysql")) or "connstring" in key.lower():
+    if (
+        key.upper() == "DB_URI"
+        or low.startswith(("postgres", "mysql"))
+        or "connstring" in key.lower()
+    ):
         return "db-password"
     return "password"
 

@@ -163,13 +163,9 @@ _LIT = r"""b?(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
 # Between two items of a pprint'ed tuple: spaces, or a line break that may carry the
 # supervisord prefix (`gunicorn-web stdout | `) or a collector's timestamp before it.
 _GAP = r"""[ \t]*(?:\n(?:[^\n'"]{0,200}?\|)?[ \t]*)?"""
-LDAP_BIND = re.compile(
-    rf"\.simple_bind\w*[^\n]*{_GAP}\(\({_GAP}{_LIT}{_GAP},{_GAP}(?P<pw>{_LIT})"
-)
+LDAP_BIND = re.compile(rf"\.simple_bind\w*[^\n]*{_GAP}\(\({_GAP}{_LIT}{_GAP},{_GAP}(?P<pw>{_LIT})")
 # An LDAP entry as Quay's DEBUG log prints it: `'userPassword': [b'{SSHA}...']`
-LDAP_USERPASSWORD = re.compile(
-    rf"""(?i)['"]userPassword['"]\s*:\s*\[\s*(?P<pw>{_LIT})"""
-)
+LDAP_USERPASSWORD = re.compile(rf"""(?i)['"]userPassword['"]\s*:\s*\[\s*(?P<pw>{_LIT})""")
 
 _PEM = re.compile(
     r"-----BEGIN (?P<kind>(?:[A-Z0-9]+ )*)PRIVATE KEY-----(?P<body>.*?)"
@@ -215,7 +211,9 @@ ENV_VALUE_LINE = re.compile(r"""^(?P<pre>\s*["']?value["']?\s*:\s*)(?P<v>.*?)\s*
 
 
 _YAML_NOT_A_VALUE = re.compile(r"[{\[]|[|>][-+]?\d?$|[&*!][\w.!/-]*$")
-_ENV_REF = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}?|\([A-Za-z_][A-Za-z0-9_]*\)?|[A-Z_][A-Z0-9_]*$)")
+_ENV_REF = re.compile(
+    r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}?|\([A-Za-z_][A-Za-z0-9_]*\)?|[A-Z_][A-Z0-9_]*$)"
+)
 
 
 def _strip_quotes(v: str) -> tuple[int, int]:
@@ -293,7 +291,9 @@ def _detect_ldap(text: str) -> Iterator[Hit]:
                 yield h
 
 
-def _detect_simple(pattern: re.Pattern[str], label: str, group: int | str = 0) -> Callable[[str], Iterator[Hit]]:
+def _detect_simple(
+    pattern: re.Pattern[str], label: str, group: int | str = 0
+) -> Callable[[str], Iterator[Hit]]:
     def detect(text: str) -> Iterator[Hit]:
         for m in pattern.finditer(text):
             yield Hit(m.start(group), m.end(group), label)
@@ -383,7 +383,9 @@ def find_secrets(text: str) -> list[Hit]:
         return []
     hits: list[Hit] = []
     # tokens already in the text are not secrets, nor is anything inside them
-    taken = [Hit(m.start(), m.end(), "") for m in TOKEN_RE.finditer(text)] if "<secret:" in text else []
+    taken = (
+        [Hit(m.start(), m.end(), "") for m in TOKEN_RE.finditer(text)] if "<secret:" in text else []
+    )
     for detect in DETECTORS:
         for h in detect(text):
             value = h.value(text)

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 HEALTHY = DATA / "quay" / "healthy-push-pull"
 
-ADDRESS_SPACE = 1536 << 20  # hard fence: the child dies with MemoryError past this
+ADDRESS_SPACE = 1 << 30  # hard fence (virtual memory): a MemoryError past this fails the case
 PEAK_RSS_MAX = 512 << 20  # what the tests assert: well under 1 GB
 HANG_GUARD = 300  # seconds; only a hang ever gets near it
 
@@ -148,7 +148,7 @@ def zip_bytes(files: dict[str, bytes], *, symlinks: dict[str, str] | None = None
             z.writestr(name, data)
         for name, target in (symlinks or {}).items():
             info = zipfile.ZipInfo(name)
-            info.external_attr = (0o120777 << 16)  # S_IFLNK
+            info.external_attr = 0o120777 << 16  # S_IFLNK
             z.writestr(info, target)
     return buf.getvalue()
 
@@ -202,7 +202,10 @@ def tgz_with_stream(name: str, size: int, chunk: bytes, extra: list[tuple[str, b
 
 
 def alias_bomb(levels: int = 9) -> bytes:
-    lines = ['SERVER_HOSTNAME: quay.example.com\n', 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n']
+    lines = [
+        "SERVER_HOSTNAME: quay.example.com\n",
+        'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n',
+    ]
     for i in range(1, levels):
         refs = ",".join([f"*a{i - 1}"] * 9)
         lines.append(f"a{i}: &a{i} [{refs}]\n")

@@ -92,7 +92,12 @@ def test_directory_links_loops_and_fifos_are_not_followed(tmp_path: Path) -> Non
 def test_zip_escapes_links_and_encrypted_members(tmp_path: Path) -> None:
     data = bytearray(
         zip_bytes(
-            {"quay/config.yaml": CONFIG, "../evil.txt": b"x\n", "/abs.txt": b"y\n", "secret.txt": b"z\n"},
+            {
+                "quay/config.yaml": CONFIG,
+                "../evil.txt": b"x\n",
+                "/abs.txt": b"y\n",
+                "secret.txt": b"z\n",
+            },
             symlinks={"quay/link": "/etc/shadow"},
         )
     )
@@ -100,7 +105,9 @@ def test_zip_escapes_links_and_encrypted_members(tmp_path: Path) -> None:
     for sig, off in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
         at = -1
         while (at := data.find(sig, at + 1)) >= 0:
-            name_len = int.from_bytes(data[at + (26 if sig == b"PK\x03\x04" else 28) :][:2], "little")
+            name_len = int.from_bytes(
+                data[at + (26 if sig == b"PK\x03\x04" else 28) :][:2], "little"
+            )
             start = at + (30 if sig == b"PK\x03\x04" else 46)
             if bytes(data[start : start + name_len]) == b"secret.txt":
                 data[at + off] |= 1
@@ -116,7 +123,9 @@ def test_zip_escapes_links_and_encrypted_members(tmp_path: Path) -> None:
 def test_gzip_bomb_in_a_member_nobody_reads_is_stopped(tmp_path: Path) -> None:
     # 300 MiB of zeros behind a tiny header: the reader would decompress it all just to skip it
     bundle = tmp_path / "bomb.tgz"
-    bundle.write_bytes(tgz_with_stream("junk.bin", 300 << 20, b"\0" * 4096, [("quay/config.yaml", CONFIG)]))
+    bundle.write_bytes(
+        tgz_with_stream("junk.bin", 300 << 20, b"\0" * 4096, [("quay/config.yaml", CONFIG)])
+    )
     assert bundle.stat().st_size < 1 << 20
     run, _ = _analyze(bundle, tmp_path)
     (finding,) = run.findings("BND021")
@@ -127,7 +136,9 @@ def test_gzip_bomb_in_a_member_nobody_reads_is_stopped(tmp_path: Path) -> None:
 def test_gzip_bomb_in_a_log_is_stopped(tmp_path: Path) -> None:
     line = LOG_LINES[20]
     bundle = tmp_path / "bomb.tgz"
-    bundle.write_bytes(tgz_with_stream("quay/logs/current.log", 64 << 20, line, [("quay/config.yaml", CONFIG)]))
+    bundle.write_bytes(
+        tgz_with_stream("quay/logs/current.log", 64 << 20, line, [("quay/config.yaml", CONFIG)])
+    )
     run, _ = _analyze(bundle, tmp_path, "--limit", "ratio_floor=8M")
     assert "BND021" in run.fired()
 
@@ -172,7 +183,9 @@ def test_limits_cut_and_say_so(tmp_path: Path, limit: str, rule: str) -> None:
 
 def test_zip_announcing_too_many_entries_is_not_opened(tmp_path: Path) -> None:
     bundle = tmp_path / "many.zip"
-    bundle.write_bytes(zip_bytes({f"f{i}.txt": b"x\n" for i in range(300)} | {"quay/config.yaml": CONFIG}))
+    bundle.write_bytes(
+        zip_bytes({f"f{i}.txt": b"x\n" for i in range(300)} | {"quay/config.yaml": CONFIG})
+    )
     run = run_analyzer([str(bundle), *JSON, "--limit", "max_members=100"], tmp_path / "run")
     # not one member could be read: the contract's exit 2, with the reason
     assert_sane(run, (2,))
@@ -218,7 +231,12 @@ def _big_file(path: Path, head: bytes, fill: bytes, size: int) -> None:
 def test_a_300_mb_line_without_newline_is_not_held_in_memory(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
     prefix = LOG_LINES[30]
-    _big_file(bundle / "quay" / "logs" / "current.log", prefix + b"gunicorn-web stdout | ", b"A", 300 << 20)
+    _big_file(
+        bundle / "quay" / "logs" / "current.log",
+        prefix + b"gunicorn-web stdout | ",
+        b"A",
+        300 << 20,
+    )
     _big_file(bundle / "quay" / "config.yaml", CONFIG, b"B", 300 << 20)
     _big_file(bundle / "notes" / "blob.txt", b"", b"C", 300 << 20)
     run, report = _analyze(bundle, tmp_path)
@@ -259,7 +277,11 @@ def test_yaml_with_too_many_nodes_is_refused_promptly(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "name,data,words",
     [
-        ("quay/health/instance.json", b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested"),
+        (
+            "quay/health/instance.json",
+            b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            "nested",
+        ),
         (
             "quay/quay-app/inspect.json",
             b'[{"Id":"x","State":{"Status":"running"},"HostConfig":{},"Config":{"Env":[]},"Junk":['
@@ -270,7 +292,9 @@ def test_yaml_with_too_many_nodes_is_refused_promptly(tmp_path: Path) -> None:
     ],
     ids=["deep", "many-values"],
 )
-def test_json_that_would_explode_is_refused(tmp_path: Path, name: str, data: bytes, words: str) -> None:
+def test_json_that_would_explode_is_refused(
+    tmp_path: Path, name: str, data: bytes, words: str
+) -> None:
     bundle = tmp_path / "bundle.tgz"
     bundle.write_bytes(tar_bytes([("quay/config.yaml", CONFIG), (name, data)], "w:gz"))
     run, _ = _analyze(bundle, tmp_path)
@@ -281,7 +305,9 @@ def test_json_that_would_explode_is_refused(tmp_path: Path, name: str, data: byt
 def test_invalid_utf8_and_nul_bytes_are_read(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
     (bundle / "quay" / "logs").mkdir(parents=True)
-    (bundle / "quay" / "config.yaml").write_bytes(CONFIG + b"REGISTRY_TITLE: caf\xe9 \xff\xfe quay\n")
+    (bundle / "quay" / "config.yaml").write_bytes(
+        CONFIG + b"REGISTRY_TITLE: caf\xe9 \xff\xfe quay\n"
+    )
     # NULs and broken UTF-8 past the first KiBs (NULs at the very start read as binary)
     (bundle / "quay" / "logs" / "current.log").write_bytes(
         LOG[:8192] + LOG[8192:].replace(b"Loading", b"Lo\x00\x00ad\xc3\x28ing\xff")
@@ -296,7 +322,10 @@ def test_invalid_utf8_and_nul_bytes_are_read(tmp_path: Path) -> None:
 
 
 def _healthy_tgz() -> bytes:
-    files = [(f"quay/{p.name}", p.read_bytes()) for p in sorted((DATA / "quay" / "healthy-push-pull").iterdir())]
+    files = [
+        (f"quay/{p.name}", p.read_bytes())
+        for p in sorted((DATA / "quay" / "healthy-push-pull").iterdir())
+    ]
     return tar_bytes(files, "w:gz")
 
 
@@ -324,13 +353,36 @@ def test_corruption_in_the_middle_gives_what_came_before(tmp_path: Path) -> None
     [
         (lambda d: (d / "empty.tgz", b""), "empty"),
         (lambda d: (d / "garbage.tgz", os.urandom(4096)), "not a bundle"),
-        (lambda d: (d / "bad.tgz", b"\x1f\x8b\x08\x00" + os.urandom(2048)), "not a readable gzip file"),
+        (
+            lambda d: (d / "bad.tgz", b"\x1f\x8b\x08\x00" + os.urandom(2048)),
+            "not a readable gzip file",
+        ),
         (lambda d: (d / "empty.tar", tar_bytes([])), "not a bundle"),
-        (lambda d: (d / "dirs.tar", tar_bytes([special("a/", tarfile.DIRTYPE), special("a/b/", tarfile.DIRTYPE)])), "no member could be read"),
-        (lambda d: (d / "cut.zip", zip_bytes({"quay/config.yaml": CONFIG})[:40]), "not a readable zip archive"),
-        (lambda d: (d / "links.tar", tar_bytes([special("x", tarfile.SYMTYPE, "/etc/passwd")])), "no member could be read"),
+        (
+            lambda d: (
+                d / "dirs.tar",
+                tar_bytes([special("a/", tarfile.DIRTYPE), special("a/b/", tarfile.DIRTYPE)]),
+            ),
+            "no member could be read",
+        ),
+        (
+            lambda d: (d / "cut.zip", zip_bytes({"quay/config.yaml": CONFIG})[:40]),
+            "not a readable zip archive",
+        ),
+        (
+            lambda d: (d / "links.tar", tar_bytes([special("x", tarfile.SYMTYPE, "/etc/passwd")])),
+            "no member could be read",
+        ),
     ],
-    ids=["empty-file", "random-bytes", "bad-gzip", "empty-tar", "only-directories", "cut-zip", "only-links"],
+    ids=[
+        "empty-file",
+        "random-bytes",
+        "bad-gzip",
+        "empty-tar",
+        "only-directories",
+        "cut-zip",
+        "only-links",
+    ],
 )
 def test_unreadable_inputs_exit_2_with_one_line(tmp_path: Path, make, words: str) -> None:  # type: ignore[no-untyped-def]
     path, data = make(tmp_path)

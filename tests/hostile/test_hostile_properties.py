@@ -96,7 +96,15 @@ NAMES = st.one_of(
     st.text(min_size=0, max_size=40),
 )
 TYPES = st.sampled_from(
-    [tarfile.REGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE, tarfile.FIFOTYPE, tarfile.CHRTYPE, tarfile.BLKTYPE]
+    [
+        tarfile.REGTYPE,
+        tarfile.DIRTYPE,
+        tarfile.SYMTYPE,
+        tarfile.LNKTYPE,
+        tarfile.FIFOTYPE,
+        tarfile.CHRTYPE,
+        tarfile.BLKTYPE,
+    ]
 )
 
 
@@ -104,7 +112,11 @@ TYPES = st.sampled_from(
 def tar_structures(draw: st.DrawFn) -> bytes:
     buf = io.BytesIO()
     mode = draw(st.sampled_from(["w", "w:gz"]))
-    with tarfile.open(fileobj=buf, mode=mode, format=draw(st.sampled_from([tarfile.GNU_FORMAT, tarfile.PAX_FORMAT]))) as t:
+    with tarfile.open(
+        fileobj=buf,
+        mode=mode,
+        format=draw(st.sampled_from([tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])),
+    ) as t:
         for _ in range(draw(st.integers(0, 8))):
             name = draw(NAMES)
             kind = draw(TYPES)
@@ -194,7 +206,9 @@ def test_random_tar_structures_through_the_pipeline(tmp_path: Path, ruleset, dat
 @given(data=payloads)
 def test_every_parser_takes_any_bytes(kind: str, data: bytes) -> None:
     spec = ARTIFACTS[kind]
-    src = TextSource.from_bytes(f"case/{kind}.txt", data, max_line_bytes=4096, max_text_bytes=64 << 10)
+    src = TextSource.from_bytes(
+        f"case/{kind}.txt", data, max_line_bytes=4096, max_text_bytes=64 << 10
+    )
     if spec.is_log:
         for rec in spec.iter_records(src):
             assert rec.line >= 1
@@ -203,7 +217,11 @@ def test_every_parser_takes_any_bytes(kind: str, data: bytes) -> None:
         assert parsed.status in ("parsed", "invalid", "truncated")
 
 
-SECRETS = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters="-_+/.!%"), min_size=8, max_size=24)
+SECRETS = st.text(
+    alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters="-_+/.!%"),
+    min_size=8,
+    max_size=24,
+)
 SHAPES = [
     "DB_URI: postgresql://quay:{}@db:5432/quay",
     "redis://:{}@redis:6379/0",
@@ -224,11 +242,18 @@ SHAPES = [
 )
 def test_a_secret_in_any_text_is_replaced(before: str, after: str, secret: str, shape: str) -> None:
     if "simple_bind" not in shape and shape.startswith("(("):
-        shape = "*** <ldap.ldapobject.SimpleLDAPObject object at 0x7f> ldap://h:389 - SimpleLDAPObject.simple_bind\n" + shape
+        shape = (
+            "*** <ldap.ldapobject.SimpleLDAPObject object at 0x7f> ldap://h:389 - SimpleLDAPObject.simple_bind\n"
+            + shape
+        )
     text = f"{before}\n{shape.format(secret)}\n{after}"
     r = Redactor()
     out = r.text(text)
-    assert secret not in out.split("\n", 1)[1].rsplit("\n", 1)[0] or secret in before or secret in after
+    assert (
+        secret not in out.split("\n", 1)[1].rsplit("\n", 1)[0]
+        or secret in before
+        or secret in after
+    )
     assert r.text(out) == out  # redacting twice changes nothing
 
 

@@ -82,7 +82,7 @@ def _quay_config() -> str:
     text = text.replace(
         "USER_EVENTS_REDIS:\n  host: 127.0.0.1\n  port: 6379\n",
         "USER_EVENTS_REDIS:\n  host: 127.0.0.1\n  port: 6379\n"
-        f"  password: \"{CANARY['user_events_redis']}\"\n",
+        f'  password: "{CANARY["user_events_redis"]}"\n',
     )
     return text + (
         f"SECURITY_SCANNER_V4_PSK: {CANARY['psk']}\n"
@@ -106,7 +106,7 @@ def _clair_config() -> str:
         "  max_conn_pool: 100\n  migrations: true\n  indexer_addr: clair-indexer\nnotifier:\n"
         f"  connstring: host=quay-server.example.com port=5433 dbname=clair user=clairuser password={pw} sslmode=disable\n"
         "  delivery_interval: 1m\n  poll_interval: 5m\n  migrations: true\nauth:\n  psk:\n"
-        f"    key: \"{CANARY['psk']}\"\n    iss: [\"quay\"]\n"
+        f'    key: "{CANARY["psk"]}"\n    iss: ["quay"]\n'
     )
 
 
@@ -131,7 +131,7 @@ def _quay_log() -> str:
         "gunicorn-web stdout |   None),\n",
         "gunicorn-web stdout |  {})\n",
         "gunicorn-registry stdout | 2026-11-26 00:10:24,669 [15382] [DEBUG] [peewee] "
-        f"('UPDATE \"user\" SET \"password_hash\" = %s WHERE (\"user\".\"id\" = %s)', ['{CANARY['bcrypt']}', 1])\n",
+        f'(\'UPDATE "user" SET "password_hash" = %s WHERE ("user"."id" = %s)\', [\'{CANARY["bcrypt"]}\', 1])\n',
         QUAY_LINE.format(
             logger="auth.registry_jwt_auth", msg=f"Validating auth header: Bearer {CANARY['jwt']}"
         ),
@@ -171,8 +171,12 @@ def canary_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         "clair/clairv4/config.yaml": _clair_config(),
         "runtime/pods.yaml": _pods_yaml(),
         "runtime/quayregistry.yaml": next(
-            SAMPLES.glob("openshift-must-gather/*/*/namespaces/quay-enterprise/quay.redhat.com/quayregistries/registry.yaml")
-        ).read_text().replace(
+            SAMPLES.glob(
+                "openshift-must-gather/*/*/namespaces/quay-enterprise/quay.redhat.com/quayregistries/registry.yaml"
+            )
+        )
+        .read_text()
+        .replace(
             "  - kind: quay\n    managed: true\n    overrides:\n      replicas: 1\n",
             "  - kind: quay\n    managed: true\n    overrides:\n      replicas: 1\n      env:\n"
             f"      - name: DB_PASSWORD_OVERRIDE\n        value: {CANARY['cr_env']}\n",
@@ -183,13 +187,15 @@ def canary_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         ),
         "postgres/postgresql-quay/inspect.json": (
             SAMPLES / "standalone-healthy" / "postgres" / "postgresql-quay" / "inspect.json"
-        ).read_text().replace("POSTGRES_PASSWORD=quaypass", f"POSTGRES_PASSWORD={CANARY['inspect_env']}"),
+        )
+        .read_text()
+        .replace("POSTGRES_PASSWORD=quaypass", f"POSTGRES_PASSWORD={CANARY['inspect_env']}"),
         "postgres/postgresql-quay/postgresql.conf": (
             SAMPLES / "standalone-healthy" / "postgres" / "postgresql-quay" / "postgresql.conf"
         ).read_text()
         + f"primary_conninfo = 'host=db-primary.example.com port=5432 user=replicator password={CANARY['pg_conf']}'\n",
         "postgres/postgresql-quay/logs/postgresql-Thu.log": (
-            "2026-11-26 00:04:46.903 UTC [6895] ERROR:  role \"quay2\" does not exist\n"
+            '2026-11-26 00:04:46.903 UTC [6895] ERROR:  role "quay2" does not exist\n'
             f"2026-11-26 00:04:46.903 UTC [6895] STATEMENT:  ALTER ROLE quay2 WITH PASSWORD '{CANARY['pg_log']}'\n"
         ),
         "quay/quay-app/curl-api-user.txt": (
@@ -302,12 +308,18 @@ def _outputs(bundle: Path, rules: Path, show: bool) -> dict[str, str]:
     return out
 
 
-def test_leaky_rules_do_surface_the_canaries(canary_bundle: tuple[Path, str], tmp_path: Path) -> None:
+def test_leaky_rules_do_surface_the_canaries(
+    canary_bundle: tuple[Path, str], tmp_path: Path
+) -> None:
     """With --show-secrets the canaries reach the output: the next test is not vacuous."""
     bundle, body = canary_bundle
     outputs = _outputs(bundle, _leaky_rules(tmp_path / "rules"), show=True)
     shown = json.dumps(outputs)
-    surfaced = {name for name, value in _secrets(body).items() if value in shown or json.dumps(value)[1:-1] in shown}
+    surfaced = {
+        name
+        for name, value in _secrets(body).items()
+        if value in shown or json.dumps(value)[1:-1] in shown
+    }
     # the Kubernetes Secret's data and the curl request headers are parsed into nothing a
     # rule can print (the redacted copy test covers them); everything else must surface
     assert surfaced >= set(CANARY) - {"k8s_secret", "curl_bearer"}, set(CANARY) - surfaced
@@ -325,11 +337,24 @@ def test_no_canary_in_any_output_format(canary_bundle: tuple[Path, str], tmp_pat
 
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
-def test_no_canary_on_the_command_line(canary_bundle: tuple[Path, str], tmp_path: Path, fmt: str) -> None:
+def test_no_canary_on_the_command_line(
+    canary_bundle: tuple[Path, str], tmp_path: Path, fmt: str
+) -> None:
     bundle, body = canary_bundle
     rules = _leaky_rules(tmp_path / "rules")
     proc = subprocess.run(
-        [sys.executable, "-m", "analyzer", str(bundle), "--rules", str(rules), "--format", fmt, "--verbose", "--no-progress"],
+        [
+            sys.executable,
+            "-m",
+            "analyzer",
+            str(bundle),
+            "--rules",
+            str(rules),
+            "--format",
+            fmt,
+            "--verbose",
+            "--no-progress",
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -355,7 +380,11 @@ def test_no_canary_on_the_command_line(canary_bundle: tuple[Path, str], tmp_path
 )
 def test_no_canary_in_error_messages(tmp_path: Path, argv: list[str]) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "analyzer", *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path
+        [sys.executable, "-m", "analyzer", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("analyze: error: ") and "Traceback" not in proc.stderr
@@ -365,7 +394,16 @@ def test_no_canary_in_error_messages(tmp_path: Path, argv: list[str]) -> None:
 def test_show_secrets_warns_loudly(canary_bundle: tuple[Path, str], tmp_path: Path) -> None:
     bundle, _ = canary_bundle
     proc = subprocess.run(
-        [sys.executable, "-m", "analyzer", str(bundle), "--show-secrets", "--format", "json", "--no-progress"],
+        [
+            sys.executable,
+            "-m",
+            "analyzer",
+            str(bundle),
+            "--show-secrets",
+            "--format",
+            "json",
+            "--no-progress",
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -382,7 +420,17 @@ def test_redacted_copy_holds_no_canary(canary_bundle: tuple[Path, str], tmp_path
     clean = tmp_path / "clean.tgz"
     mapping = tmp_path / "map.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "analyzer", "redact", str(bundle), "-o", str(clean), "--map", str(mapping)],
+        [
+            sys.executable,
+            "-m",
+            "analyzer",
+            "redact",
+            str(bundle),
+            "-o",
+            str(clean),
+            "--map",
+            str(mapping),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -107,7 +107,9 @@ def test_same_layout_secrets_replaced_and_clean(source: Path, tmp_path: Path) ->
     assert b"DB_URI: postgresql://quay:<secret:db-password:1>@127.0.0.1:5432/quay" in config
     log = after["quay/quay-app/logs/current.log"] or b""
     assert b"Tr0ub4dor&3" not in log and b"'<secret:ldap-password:2>'," in log
-    assert b"binary \xff\xfe tail without secrets\n" in log  # bytes that are not UTF-8 kept as they were
+    assert (
+        b"binary \xff\xfe tail without secrets\n" in log
+    )  # bytes that are not UTF-8 kept as they were
     assert after["quay/quay-app/logs/previous.log.gz"] == log
     assert b"value: <secret:db-password:" in (after["attach/pods.zip!runtime/pods.yaml"] or b"")
     key = after["quay/quay-app/ssl.key"] or b""
@@ -129,7 +131,9 @@ def test_a_redacted_copy_redacts_to_itself(source: Path, tmp_path: Path) -> None
     assert _members(once) == _members(twice)
 
 
-def test_rescan_finds_what_was_left(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rescan_finds_what_was_left(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dest = tmp_path / "leaky.tgz"
     monkeypatch.setattr(Redactor, "text", lambda self, s: s)  # a redactor that misses shapes
     report = redact_bundle(source, dest)
@@ -144,7 +148,11 @@ def test_rescan_finds_what_was_left(source: Path, tmp_path: Path, monkeypatch: p
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "analyzer", "redact", *args], capture_output=True, text=True, timeout=300, cwd=cwd
+        [sys.executable, "-m", "analyzer", "redact", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
     )
 
 
@@ -228,13 +236,8 @@ auth:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clair_config checks that auth.psk.key is base64 and reports a redaction token as "
-    "not base64 (CLR011 fires on the copy); it should treat analyzer.redact.is_token() values as "
-    "unknown. Remove this mark when it does.",
-)
 def test_psk_shape_checks_are_not_evaluated_on_tokens(tmp_path: Path) -> None:
+    """A PSK that is a token has no known shape: the base64 check must not fire on the copy."""
     src = tmp_path / "bundle"
     (src / "clair").mkdir(parents=True)
     (src / "clair" / "config.yaml").write_text(CLAIR)
@@ -244,12 +247,6 @@ def test_psk_shape_checks_are_not_evaluated_on_tokens(tmp_path: Path) -> None:
     assert after[0] == before[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the tls_key parser reads a key block whose body is a redaction token as unreadable "
-    "(BND027 fires on the copy); it should report the key as present with unknown details. "
-    "Remove this mark when it does.",
-)
 def test_a_redacted_private_key_is_a_key_of_unknown_value(tmp_path: Path) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM,

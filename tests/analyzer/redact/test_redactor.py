@@ -42,25 +42,54 @@ LDAP_ONE_LINE = (
     [
         ("DB_URI: postgresql://quay:s3cr@t!@db:5432/quay", "s3cr@t!", "db-password"),
         ("redis://:R3disPass@redis:6379/0", "R3disPass", "redis-password"),
-        ("host=db port=5432 user=clair password='with space' sslmode=disable", "with space", "password"),
+        (
+            "host=db port=5432 user=clair password='with space' sslmode=disable",
+            "with space",
+            "password",
+        ),
         ('"Env": ["POSTGRESQL_PASSWORD=hunter22", "PATH=/usr/bin"]', "hunter22", "db-password"),
         ("--password=abc123", "abc123", "password"),
         ("PGPASSWORD=xyz123 psql -h db", "xyz123", "db-password"),
         ("requirepass foobared2", "foobared2", "redis-password"),
-        ("> Authorization: Basic cXVheWFkbWluOnBhc3N3b3Jk", "cXVheWFkbWluOnBhc3N3b3Jk", "auth-header"),
+        (
+            "> Authorization: Basic cXVheWFkbWluOnBhc3N3b3Jk",
+            "cXVheWFkbWluOnBhc3N3b3Jk",
+            "auth-header",
+        ),
         ("Validating auth header: Bearer abcdefghijklmnop", "abcdefghijklmnop", "token"),
         ("key id AKIAIOSFODNN7EXAMPLE in use", "AKIAIOSFODNN7EXAMPLE", "aws-access-key"),
-        ("hash $2b$12$" + "R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", "bcrypt-hash"),
+        (
+            "hash $2b$12$" + "R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+            "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+            "bcrypt-hash",
+        ),
         ("STATEMENT:  ALTER ROLE quay WITH PASSWORD 'n3wPass'", "n3wPass", "db-password"),
         ("< Set-Cookie: _csrf_token=abcDEF123; Path=/; HttpOnly", "abcDEF123", "cookie"),
         (LDAP_WRAPPED, "Tr0ub4dor&3", "ldap-password"),
         (LDAP_ONE_LINE, "adminpw", "ldap-password"),
-        ("{'uid': [b'jdoe'], 'userPassword': [b'{SSHA}abcdefgh']}", "{SSHA}abcdefgh", "ldap-password-hash"),
+        (
+            "{'uid': [b'jdoe'], 'userPassword': [b'{SSHA}abcdefgh']}",
+            "{SSHA}abcdefgh",
+            "ldap-password-hash",
+        ),
     ],
     ids=[
-        "db-uri", "redis-uri", "libpq-quoted", "inspect-env", "cli-option", "pgpassword", "redis-conf",
-        "basic-auth", "bearer", "aws-key-id", "bcrypt", "sql-password", "cookie", "ldap-trace-wrapped",
-        "ldap-trace-one-line", "ldap-userpassword",
+        "db-uri",
+        "redis-uri",
+        "libpq-quoted",
+        "inspect-env",
+        "cli-option",
+        "pgpassword",
+        "redis-conf",
+        "basic-auth",
+        "bearer",
+        "aws-key-id",
+        "bcrypt",
+        "sql-password",
+        "cookie",
+        "ldap-trace-wrapped",
+        "ldap-trace-one-line",
+        "ldap-userpassword",
     ],
 )
 def test_shapes_are_found_and_replaced(text: str, secret: str, label: str) -> None:
@@ -77,7 +106,7 @@ def test_shapes_are_found_and_replaced(text: str, secret: str, label: str) -> No
     "text",
     [
         'FATAL:  password authentication failed for user "quay"',
-        "WWW-Authenticate: Bearer realm=\"http://localhost:8080/v2/auth\",service=\"localhost:8080\"",
+        'WWW-Authenticate: Bearer realm="http://localhost:8080/v2/auth",service="localhost:8080"',
         "BOOTSTRAP_TOKEN_EXPIRATION: 3600",
         "SECRET_KEY: <secret:secret-key:1>",
         "password: ''",
@@ -98,7 +127,10 @@ def test_same_value_same_token_and_labels_count_up() -> None:
     b = r.text("again postgresql://quay:pw-one-1@db/quay and postgresql://clair:pw-two-2@db/clair")
     assert "<secret:db-password:1>" in a and b.count("<secret:db-password:1>") == 1
     assert "<secret:db-password:2>" in b
-    assert r.mapping() == {"<secret:db-password:1>": "pw-one-1", "<secret:db-password:2>": "pw-two-2"}
+    assert r.mapping() == {
+        "<secret:db-password:1>": "pw-one-1",
+        "<secret:db-password:2>": "pw-two-2",
+    }
 
 
 QUAY_CONFIG = {
@@ -108,10 +140,23 @@ QUAY_CONFIG = {
     "SECURITY_SCANNER_V4_PSK": "c2VjcmV0LXBzaw==",
     "BUILDLOGS_REDIS": {"host": "redis", "password": "bl-redis-pw"},
     "USER_EVENTS_REDIS": {"host": "redis", "password": "ue-redis-pw"},
-    "DATA_MODEL_CACHE_CONFIG": {"engine": "redis", "redis_config": {"primary": {"password": "cache-pw-1"}}},
+    "DATA_MODEL_CACHE_CONFIG": {
+        "engine": "redis",
+        "redis_config": {"primary": {"password": "cache-pw-1"}},
+    },
     "DISTRIBUTED_STORAGE_CONFIG": {
-        "s3": ["S3Storage", {"s3_access_key": "AKIAEXAMPLEKEY000001", "s3_secret_key": "s3/secret+1", "s3_bucket": "b"}],
-        "rgw": ["RadosGWStorage", {"access_key": "rgw-access-1", "secret_key": "rgw-secret-1", "hostname": "rgw"}],
+        "s3": [
+            "S3Storage",
+            {
+                "s3_access_key": "AKIAEXAMPLEKEY000001",
+                "s3_secret_key": "s3/secret+1",
+                "s3_bucket": "b",
+            },
+        ],
+        "rgw": [
+            "RadosGWStorage",
+            {"access_key": "rgw-access-1", "secret_key": "rgw-secret-1", "hostname": "rgw"},
+        ],
         "az": ["AzureStorage", {"azure_account_key": "az-key-1", "sas_token": "sv=2020&sig=abc"}],
         "sw": ["SwiftStorage", {"swift_user": "u", "swift_password": "swift-pw-1"}],
     },
@@ -152,7 +197,9 @@ def test_quay_config_secrets_by_key_path() -> None:
 
 def test_clair_config_secrets_by_key_path() -> None:
     clair = {
-        "indexer": {"connstring": "host=db port=5432 user=clair password=clair-pw-1 sslmode=disable"},
+        "indexer": {
+            "connstring": "host=db port=5432 user=clair password=clair-pw-1 sslmode=disable"
+        },
         "matcher": {"connstring": "postgres://clair:clair-pw-2@db:5432/clair"},
         "auth": {"psk": {"key": "MTU5YzA4Y2ZkNzJoMQ==", "iss": ["quay"]}},
     }
@@ -174,13 +221,20 @@ def test_kubernetes_secrets_and_env() -> None:
                         {"name": "POSTGRESQL_PASSWORD", "value": "pod-pw-1"},
                         {"name": "POSTGRESQL_USER", "value": "quay"},
                         {"name": "QE_K8S_CONFIG_SECRET", "value": "registry-quay-config-secret"},
-                        {"name": "REDIS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "x", "key": "y"}}},
+                        {
+                            "name": "REDIS_PASSWORD",
+                            "valueFrom": {"secretKeyRef": {"name": "x", "key": "y"}},
+                        },
                     ]
                 }
             ]
         },
     }
-    secret = {"kind": "Secret", "data": {"password": "cXVheXBhc3M="}, "stringData": {"token": "tok-1"}}
+    secret = {
+        "kind": "Secret",
+        "data": {"password": "cXVheXBhc3M="},
+        "stringData": {"token": "tok-1"},
+    }
     found = {(s.value, s.label) for s in walk_k8s({"items": [pod, secret]})}
     assert found == {
         ("pod-pw-1", "db-password"),
@@ -206,7 +260,9 @@ def test_short_and_word_like_values_are_replaced_only_in_context() -> None:
 def test_a_known_value_is_replaced_where_it_has_no_context() -> None:
     r = Redactor()
     collect_env(r, {"POSTGRESQL_PASSWORD": "Zx9-unique-pw"})
-    assert r.text("connecting with Zx9-unique-pw now") == "connecting with <secret:db-password:1> now"
+    assert (
+        r.text("connecting with Zx9-unique-pw now") == "connecting with <secret:db-password:1> now"
+    )
 
 
 def test_an_ldap_password_learned_from_the_trace_is_replaced_on_its_own_line() -> None:
@@ -217,7 +273,10 @@ def test_an_ldap_password_learned_from_the_trace_is_replaced_on_its_own_line() -
     r = Redactor()
     list(learn_from_records([Rec(LDAP_WRAPPED)], r))
     # an excerpt can be the password line alone
-    assert r.text("gunicorn-web stdout |   'Tr0ub4dor&3',") == "gunicorn-web stdout |   '<secret:ldap-password:1>',"
+    assert (
+        r.text("gunicorn-web stdout |   'Tr0ub4dor&3',")
+        == "gunicorn-web stdout |   '<secret:ldap-password:1>',"
+    )
 
 
 def test_result_is_redacted_everywhere() -> None:
@@ -229,7 +288,11 @@ def test_result_is_redacted_everywhere() -> None:
         severity=Severity.ERROR,
         category="config",
         message="uses a1b2c3d4e5f6a7b8 and AKIAEXAMPLEKEY000001",
-        evidence=[Evidence(path="config.yaml", line=3, key="MAIL_PASSWORD", excerpt="MAIL_PASSWORD: mail-pw-1")],
+        evidence=[
+            Evidence(
+                path="config.yaml", line=3, key="MAIL_PASSWORD", excerpt="MAIL_PASSWORD: mail-pw-1"
+            )
+        ],
         remediation=["set s3/secret+1 again"],
     )
     result = Result("b", "0", "0", "x", Environment(), [], [finding], [])
@@ -260,6 +323,11 @@ def test_redaction_of_pathological_text_is_prompt() -> None:
     import time
 
     start = time.monotonic()
-    for text in ("a." * 200_000, "x://a:" * 50_000, "-----BEGIN PRIVATE KEY-----" * 5_000, "password=" * 50_000):
+    for text in (
+        "a." * 200_000,
+        "x://a:" * 50_000,
+        "-----BEGIN PRIVATE KEY-----" * 5_000,
+        "password=" * 50_000,
+    ):
         Redactor().text(text)
     assert time.monotonic() - start < 20
