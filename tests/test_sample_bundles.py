@@ -84,8 +84,8 @@ MEMBERS: dict[str, dict[str, str]] = {
 # must-gather, OOMKilled / CrashLoopBackOff in the pod status and the restarts.
 EXPECTED_RULES: dict[str, set[str]] = {
     HEALTHY: set(),
-    OUTAGE: {"DB001", "HLT001", "HLT008", "HLT013", "LOG001", "LOG010"},
-    MUST_GATHER: {"BND001", "LOG001", "LOG008"},
+    OUTAGE: {"DB001", "DB017", "DB020", "DB021", "HLT001", "HLT008", "HLT013", "LOG001", "LOG010", "RES001"},
+    MUST_GATHER: {"BND001", "LOG001", "LOG008", "RES003", "RES005", "RES006", "RES009"},
 }
 
 # Samples whose story is a failure: the report must hold an error or critical finding.
@@ -181,6 +181,28 @@ def test_expected_rules_fire(sample: str, workdir: str) -> None:
     status = {c["rule_id"]: c["status"] for c in report["checks"]}
     missed = {r: status[r] for r in EXPECTED_RULES[sample] if r in status and status[r] != "fired"}
     assert missed == {}
+
+
+# The diagnosis a senior engineer would give: the causes the report leads with.
+ROOT_CAUSES: dict[str, set[str]] = {
+    OUTAGE: {"DB020", "DB021"},
+    MUST_GATHER: {"RES009"},
+}
+
+
+@pytest.mark.parametrize("sample", sorted(ROOT_CAUSES))
+def test_root_causes_lead_the_report(sample: str, workdir: str) -> None:
+    _, report = _report(sample, "folder", workdir)
+    roots = {f["rule_id"] for f in report["findings"] if f["explains"] and f["explained_by"] is None}
+    assert roots == ROOT_CAUSES[sample]
+    explained = [f for f in report["findings"] if f["explained_by"]]
+    assert explained and all(f["explained_by"] in {x["rule_id"] for x in report["findings"]} for f in explained)
+    text = subprocess.run(
+        [sys.executable, "-m", "analyzer", str(SAMPLES / sample)], capture_output=True, text=True, timeout=300
+    ).stdout
+    after = text[text.index("ROOT CAUSES") :].splitlines()
+    first = next(line for line in after if line.startswith("["))
+    assert any(rid in first for rid in ROOT_CAUSES[sample])
 
 
 @pytest.mark.parametrize("sample", sorted(MEMBERS))

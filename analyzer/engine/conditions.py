@@ -522,10 +522,11 @@ def _combined(children: list[tuple[Cond, Outcome]], only_true: bool) -> Match:
                 values[child.id] = first
             for m in out.matches:
                 evidence.extend(m.evidence)
-            total += sum(m.total for m in out.matches)
+            if any(m.evidence for m in out.matches):
+                # a `not` child stands for no item; items of the children are counted once below
+                total = max(total, sum(m.total for m in out.matches))
         elif child.id:
             values[child.id] = {"count": 0}
-    values["count"] = total
     # one record can satisfy two children (its message and its SQLSTATE): cite it once
     seen: set[tuple[str, int | None, str | None]] = set()
     unique = []
@@ -534,6 +535,10 @@ def _combined(children: list[tuple[Cond, Outcome]], only_true: bool) -> Match:
         if k not in seen:
             seen.add(k)
             unique.append(e)
+    # the most items any one child stands for (children often see the same records), and at
+    # least every distinct item cited
+    total = max(total, len(unique))
+    values["count"] = total
     return Match(values, unique, total=max(total, 1))
 
 

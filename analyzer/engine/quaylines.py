@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 EASY, CONT, OTHER = 0, 1, 2
-PAD = 64  # zero bytes after a block, so that words can be read past its last line
+PAD = 192  # zero bytes after a block, so that words can be read past its last line
 LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_KEYS = 64  # distinct program prefixes recognised in bulk; others are read line by line
 
@@ -85,6 +85,17 @@ _LEVELS = (
 )
 _SPACE_BRACKET = _word(b" [")
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
+
+
+def _at(win: np.ndarray, rows: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """The 8 bytes at `offset` (0..56) of each row's 64-byte window, as a word."""
+    col = offset >> 3
+    shift = ((offset & 7) * 8).astype(np.uint64)
+    lo = win[rows, col] >> shift
+    hi = win[rows, np.minimum(col + 1, 7)]
+    spill = shift != 0
+    lo[spill] |= hi[spill] << (U64(64) - shift[spill])
+    return lo
 
 
 @dataclass(slots=True)
@@ -175,10 +186,9 @@ class Classifier:
         if not len(cand):
             return out
         b = body[cand]
-        w0 = words[b]
-        w1 = words[b + 8]
-        w2 = words[b + 16]
-        w3 = words[b + 24]
+        # the first 64 bytes of each body in one gather: timestamp, pid, level, logger start
+        win = np.ndarray((size + PAD - 63, 8), dtype="<u8", buffer=padded, strides=(1, 8))[b]
+        w0, w1, w2, w3 = win[:, 0], win[:, 1], win[:, 2], win[:, 3]
         good = (
             ((_not_digits(w0) & _W0_DIGITS) == 0)
             & ((w0 & _W0_SEPMASK) == _W0_SEP[0])
@@ -192,10 +202,11 @@ class Classifier:
         good &= (p >= 2) & (p <= 7)
         p = np.where(good, p, 2)
         good &= (_not_digits(w3) & _PID_DIGITS[p]) == 0
-        after = b + 24 + p + 1  # ` [` then the level word
-        good &= (words[after] & _SPACE_BRACKET[1]) == _SPACE_BRACKET[0]
-        lw = words[after + 2]
-        lw2 = words[after + 10]
+        rows = np.arange(len(cand))
+        after = 24 + p + 1  # ` [` then the level word, as offsets into the body
+        good &= (_at(win, rows, after) & _SPACE_BRACKET[1]) == _SPACE_BRACKET[0]
+        lw = _at(win, rows, after + 2)
+        lw2 = _at(win, rows, after + 10)
         lev = np.full(len(cand), -1, np.int64)
         logger = np.zeros(len(cand), np.int64)
         for i, ((value, mask), skip, follow) in enumerate(_LEVELS):
@@ -205,15 +216,21 @@ class Classifier:
             lev[hit] = i
             logger[hit] = after[hit] + 2 + skip
         good &= lev >= 0
-        # the logger's `]` must come before the end of the line (`[^\]]*\]`)
+        # the logger's `]` must come before the end of the line (`[^\]]*\]`): looked for in
+        # the gathered window first, then further on for the few long logger names
         close = np.full(len(cand), -1, np.int64)
         todo = np.flatnonzero(good)
-        for off in range(0, 48, 8):
+        for off in range(0, 72, 8):
             if not len(todo):
                 break
-            q = _first_byte(words[logger[todo] + off], 0x5D)
+            at = logger[todo] + off
+            inside = at <= 56
+            word = np.empty(len(todo), np.uint64)
+            word[inside] = _at(win, todo[inside], at[inside])
+            word[~inside] = words[b[todo[~inside]] + at[~inside]]
+            q = _first_byte(word, 0x5D)
             found = q < 8
-            close[todo[found]] = logger[todo[found]] + off + q[found]
+            close[todo[found]] = b[todo[found]] + at[found] + q[found]
             todo = todo[~found]
         good &= (close >= 0) & (close < ends[cand])
         # the timestamp, exactly as make_time reads it (an invalid date is left to quay_log)

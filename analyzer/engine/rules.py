@@ -36,6 +36,11 @@ from analyzer.resources import load_schema, rules_dir
 LEAF_KINDS = ("log", "value", "threshold", "problems", "schema", "status", "missing")
 GROUP_KINDS = ("all", "any", "not")
 RULE_ID = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
+# condition ids become template names: these would shadow Jinja's words or the offered values
+RESERVED_IDS = frozenset(
+    {"none", "true", "false", "loop", "self", "varargs", "kwargs", "caller", "range", "namespace",
+     "facts", "artifact", "count", "env", "and", "or", "not", "in", "is", "if", "else"}
+)
 
 # Facts the engine derives (analyzer/facts); rules may read them with `fact:`.
 FACT_NAMES = ("bundle", "quay", "postgres", "clair", "connections", "logs", "containers", "config", "tls", "storage")
@@ -384,6 +389,8 @@ class _Builder:
             )
         kind = next(k for k in (*LEAF_KINDS, *GROUP_KINDS) if k in spec)
         cid = spec.get("id")
+        if cid in RESERVED_IDS:
+            raise self.err(f"{where}.id", f"{cid!r} is a template word or a value name; choose another id")
         if kind in ("all", "any"):
             kids = tuple(
                 self.cond(c, f"{where}.{kind}[{i}]", artifact, fact)

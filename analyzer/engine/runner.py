@@ -126,19 +126,31 @@ def run_rules(ruleset: RuleSet, ctx: Context) -> tuple[list[Finding], list[Check
 
 
 def link_root_causes(ruleset: RuleSet, findings: list[Finding]) -> None:
-    """Fill explains/explained_by between findings of rules that declare `explains`."""
+    """Fill explains/explained_by between findings of rules that declare `explains`.
+
+    A finding explained by several fired rules names the most severe of them, preferring one
+    that is not itself explained (the deepest cause), then the lowest rule id.
+    """
     fired: dict[str, list[Finding]] = {}
     for f in findings:
         fired.setdefault(f.rule_id, []).append(f)
+    by_id = ruleset.by_id()
+    explainers: dict[str, list[str]] = {}
     for rule in ruleset.rules:
         if not rule.explains or rule.id not in fired:
             continue
-        explained = [e for e in rule.explains if e in fired]
+        explained = [e for e in rule.explains if e in fired and e != rule.id]
         if not explained:
             continue
         for f in fired[rule.id]:
             f.explains = list(explained)
         for e in explained:
-            for f in fired[e]:
-                if f.explained_by is None:
-                    f.explained_by = rule.id
+            explainers.setdefault(e, []).append(rule.id)
+    for e, candidates in explainers.items():
+        def rank(rid: str) -> tuple[int, int, str]:
+            explained_itself = 1 if rid in explainers else 0
+            return (-by_id[rid].severity, explained_itself, rid)
+
+        best = min(candidates, key=rank)
+        for f in fired[e]:
+            f.explained_by = best

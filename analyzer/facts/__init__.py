@@ -454,6 +454,16 @@ def derive(
     mem_limit = next(
         (c.get("memory_limit_bytes") for c in pg_containers if c.get("memory_limit_bytes")), None
     )
+    if mem_limit is None:
+        # podman stats prints a LIMIT; it is a real limit unless it is only the host's RAM
+        mem_limit = next(
+            (
+                c.get("stats_mem_limit_bytes")
+                for c in pg_containers
+                if c.get("stats_mem_limit_bytes") and c.get("mem_limit_is_host_ram") is False
+            ),
+            None,
+        )
     shm = next((c.get("shm_size_bytes") for c in pg_containers if c.get("shm_size_bytes")), None)
     pg_present = (
         bool(settings) or pg_version is not None or "pg_log" in kinds or bool(pg_containers)

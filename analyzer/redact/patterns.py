@@ -200,7 +200,10 @@ _KV = re.compile(
 )
 # SQL that sets a password, as PostgreSQL logs a failing statement:
 # `ALTER ROLE quay WITH PASSWORD 'x'`, `CREATE USER u ENCRYPTED PASSWORD 'x'`, MySQL `IDENTIFIED BY 'x'`
-_SQL_PASSWORD = re.compile(r"(?i)\b(?:password|identified\s+by)\s+(?P<v>'(?:[^'\\\n]|''|\\.)*')")
+_SQL_PASSWORD = re.compile(
+    r"(?i)(?:\bpassword|\b(?:user|role)\b[^;\n]{0,200}?\bidentified\s+by)\s+(?P<v>'(?:[^'\\\n]|''|\\.)*')"
+)
+# (alembic says "revision identified by '<rev>'": only IDENTIFIED BY after USER/ROLE is SQL)
 # redis.conf: `requirepass <password>`, `masterauth <password>`
 _REDIS_CONF = re.compile(r"(?im)^[ \t]*(?:requirepass|masterauth)[ \t]+(?P<v>\S+)")
 # a line of Kubernetes env in YAML holds the name; its value is on the next line

@@ -44,10 +44,16 @@ def _escape_char(m: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def _is_root(f: Finding) -> bool:
+    """A root cause explains other findings and is not explained by another one."""
+    return bool(f.explains) and f.explained_by is None
+
+
 def ordered(findings: list[Finding]) -> list[Finding]:
-    """Root causes (findings that explain others) first, then the rest by severity."""
-    roots = [f for f in findings if f.explains]
-    rest = [f for f in findings if not f.explains]
+    """Root causes (findings that explain others, themselves unexplained) first, then the rest
+    by severity."""
+    roots = [f for f in findings if _is_root(f)]
+    rest = [f for f in findings if not _is_root(f)]
 
     def key(f: Finding) -> tuple[int, str]:
         """Worst first, then by rule id."""
@@ -57,13 +63,13 @@ def ordered(findings: list[Finding]) -> list[Finding]:
 
 
 def root_causes(findings: list[Finding]) -> list[Finding]:
-    """The findings that explain others, worst first."""
-    return [f for f in ordered(findings) if f.explains]
+    """The findings that explain others and are not explained themselves, worst first."""
+    return [f for f in ordered(findings) if _is_root(f)]
 
 
 def other_findings(findings: list[Finding]) -> list[Finding]:
-    """The findings that explain nothing, worst first."""
-    return [f for f in ordered(findings) if not f.explains]
+    """Every finding that is not a root cause, worst first."""
+    return [f for f in ordered(findings) if not _is_root(f)]
 
 
 def check_counts(result: Result) -> dict[str, int]:
