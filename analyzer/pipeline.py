@@ -8,17 +8,16 @@ are resolved inside the bundle).
 
 from __future__ import annotations
 
-import io
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from analyzer import __version__
 from analyzer.artifacts import safeload
-from analyzer.artifacts.base import Parsed, TextSource, TooLarge
+from analyzer.artifacts.base import Parsed, TextSource, TooLarge, head_then_rest
 from analyzer.artifacts.classify import SNIFF_BYTES, Classification, classify
 from analyzer.artifacts.registry import ARTIFACTS
 from analyzer.bundle import Bundle, Limits, Member, gzip_engine, structure_problem
@@ -48,29 +47,6 @@ class Options:
     progress: Progress | None = None
     show_secrets: bool = False
     force_kinds: dict[str, str] = field(default_factory=dict)  # member path -> kind (rule cases)
-
-
-class _Chain(io.RawIOBase):
-    """The member's first bytes (already read for sniffing) followed by the rest of it."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self.head = head
-        self.rest = rest
-        self.pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
-        if self.pos < len(self.head):
-            n = min(len(b), len(self.head) - self.pos)
-            b[:n] = self.head[self.pos : self.pos + n]
-            self.pos += n
-            return n
-        data = self.rest.read(len(b))
-        n = len(data)
-        b[:n] = data
-        return n
 
 
 def select_rules(ruleset: RuleSet, select: list[str], ignore: list[str]) -> RuleSet:
@@ -365,7 +341,7 @@ def _take(
     if spec.is_log:
         src = TextSource(
             path=member.path,
-            opener=lambda: io.BufferedReader(_Chain(head, stream), 1 << 20),  # type: ignore[arg-type]
+            opener=lambda: head_then_rest(head, stream),
             max_line_bytes=limits.max_line_bytes,
         )
         records = spec.iter_records(src)

@@ -7,6 +7,7 @@ applies the bundle's limits (line-length cap, size cap) and decodes bytes safely
 from __future__ import annotations
 
 import codecs
+import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -49,6 +50,38 @@ def claiming(claimant: Claimant) -> Iterator[None]:
         _CLAIMANT.reset(token)
 
 
+class HeadThenRest(io.RawIOBase):
+    """The bytes already read from a stream (to sniff or size it), then the rest of it."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self.head = memoryview(head)
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        if self.head:
+            n = min(len(b), len(self.head))
+            b[:n] = self.head[:n]
+            self.head = self.head[n:]
+            return n
+        data = self.rest.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            self.rest.close()
+        finally:
+            super().close()
+
+
+def head_then_rest(head: bytes, rest: BinaryIO) -> BinaryIO:
+    """A buffered stream of `head` followed by what is left of `rest`."""
+    return io.BufferedReader(HeadThenRest(head, rest), CHUNK)  # type: ignore[return-value]
+
+
 def decode(raw: bytes) -> str:
     """Bytes from a bundle to text: UTF-8, invalid bytes replaced, NUL bytes made visible."""
     text = raw.decode("utf-8", errors="replace")
@@ -78,8 +111,6 @@ class TextSource:
 
     @classmethod
     def from_bytes(cls, path: str, data: bytes, **kw: Any) -> TextSource:
-        import io
-
         return cls(path=path, opener=lambda: io.BytesIO(data), **kw)
 
     @classmethod

@@ -26,17 +26,16 @@ How it stays exact:
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter, deque
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from analyzer.artifacts import quay_log
-from analyzer.artifacts.base import Record, TextSource, decode
+from analyzer.artifacts.base import Record, TextSource, decode, head_then_rest
 from analyzer.engine import literals as lit
 from analyzer.engine.blocks import blocks
 from analyzer.engine.matchers import Literal, make_matcher
@@ -179,33 +178,6 @@ class Entry:
         self.unsafe = unsafe
 
 
-class _Chain(io.RawIOBase):
-    """The bytes already read, then the rest of the stream."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self.head = memoryview(head)
-        self.rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
-        if self.head:
-            n = min(len(b), len(self.head))
-            b[:n] = self.head[:n]
-            self.head = self.head[n:]
-            return n
-        data = self.rest.read(len(b))
-        b[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        try:
-            self.rest.close()
-        finally:
-            super().close()
-
-
 class QuayBulk:
     """Reads one Quay log member in blocks and feeds the scanner's statistics and conditions."""
 
@@ -263,7 +235,7 @@ class QuayBulk:
             return
         chained = TextSource(
             path=src.path,
-            opener=lambda: io.BufferedReader(_Chain(head, fh), 1 << 20),  # type: ignore[arg-type]
+            opener=lambda: head_then_rest(head, fh),
             max_line_bytes=src.max_line_bytes,
             max_text_bytes=src.max_text_bytes,
         )

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from analyzer.artifacts.base import Record, TextSource, claiming
+from analyzer.artifacts.base import Record, TextSource, claiming, head_then_rest
 from analyzer.engine import literals as lit
 from analyzer.engine import matchers
 from analyzer.engine.rules import Cond, Rule
@@ -189,6 +189,19 @@ DEFAULT_COMPONENT = {"quay_log": "quay", "pg_log": "postgresql", "redis_log": "r
 TIMELINE_MAX_KEYS = 200_000  # (minute, component) pairs; a week of logs of 20 components fits
 GROUPS_MAX = 200  # groups kept per condition; later ones are counted as "(other)"
 BULK_KINDS = frozenset({"quay_log"})  # kinds with a bulk reader (quayfast.py)
+SMALL_MEMBER = 4 << 20  # members up to this size are read record by record
+
+
+def _sized(src: TextSource, head: bytes, rest: Any) -> TextSource:
+    """The source again, its first bytes (already read to size it) put back in front."""
+    out = TextSource(
+        path=src.path,
+        opener=lambda: head_then_rest(head, rest),
+        max_line_bytes=src.max_line_bytes,
+        max_text_bytes=src.max_text_bytes,
+    )
+    out.notes = src.notes  # notes of the bulk read land on the member's own source
+    return out
 
 
 _PG_VERSION = re.compile(r"starting PostgreSQL (\d+(?:\.\d+)?)")
@@ -283,10 +296,41 @@ class LogScanner:
     def bulk(
         self, kind: str, path: str, src: TextSource, stats: FileStats, leaves: list[LogLeaf]
     ) -> Iterator[Record]:
-        """The bulk reader of a kind over a member; yields the records the redactor must see."""
+        """The bulk reader of a kind over a member; yields the records the redactor must see.
+
+        Small members are read record by record here, so the bulk machinery (numpy and the
+        compiled scan) is only loaded for logs big enough to pay for it.
+        """
+        fh = src.opener()
+        head = fh.read(SMALL_MEMBER + 1)
+        if len(head) <= SMALL_MEMBER:
+            fh.close()
+            return self._small_member(kind, path, src, head, stats, leaves)
         from analyzer.engine import quayfast
 
-        return quayfast.QuayBulk(self, None, path, src, stats, leaves).run()
+        sized = _sized(src, head, fh)
+
+        def run() -> Iterator[Record]:
+            try:
+                yield from quayfast.QuayBulk(self, None, path, sized, stats, leaves).run()
+            finally:
+                src.long_lines += sized.long_lines
+
+        return run()
+
+    def _small_member(
+        self, kind: str, path: str, src: TextSource, head: bytes, stats: FileStats, leaves: list[LogLeaf]
+    ) -> Iterator[Record]:
+        from analyzer.artifacts.registry import ARTIFACTS
+
+        copy = TextSource.from_bytes(src.path, head, max_line_bytes=src.max_line_bytes)
+        try:
+            for rec in ARTIFACTS[kind].iter_records(copy):
+                self.take(kind, path, rec, stats, leaves)
+                yield rec
+        finally:
+            src.notes.extend(copy.notes)
+            src.long_lines += copy.long_lines
 
     def plan(self, kind: str, leaves: list[LogLeaf]) -> Any:
         """The bulk reader's compiled form of these conditions (kept for members alike)."""

@@ -25,6 +25,7 @@ from analyzer.artifacts import base, quay_log
 from analyzer.artifacts.base import TextSource
 from analyzer.engine import blocks as blocks_mod
 from analyzer.engine import matchers, quayfast
+from analyzer.engine import scanner as scanner_mod
 from analyzer.engine.blocks import blocks
 from analyzer.engine.quaylines import CONT, EASY, LEVEL_NAMES, PAD, Classifier
 from analyzer.engine.rules import load_rules
@@ -191,6 +192,7 @@ ENGINES = ["hyperscan", "re2", "re"]
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Bulk reading even for small inputs, in small blocks (block edges inside records)."""
     monkeypatch.setattr(quayfast, "SMALL", 0)
+    monkeypatch.setattr(scanner_mod, "SMALL_MEMBER", 0)
     monkeypatch.setattr(base, "CHUNK", 16 << 10)
     monkeypatch.setattr(blocks_mod, "CHUNK", 16 << 10)
 
