@@ -18,14 +18,11 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import jinja2
-import jinja2.meta
 
 from analyzer.artifacts import safeload
 from analyzer.engine import literals as lit
@@ -106,7 +103,11 @@ class RuleError(Exception):
         )
 
 
-def _env() -> jinja2.Environment:
+@cache
+def template_env() -> Any:
+    """The Jinja2 environment of messages (built on first need: a clean bundle renders none)."""
+    import jinja2
+
     env = jinja2.Environment(
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
     )
@@ -117,7 +118,40 @@ def _env() -> jinja2.Environment:
     return env
 
 
-ENV = _env()
+
+class LazyPattern:
+    """A rule's regex, compiled on first use.
+
+    Rules read from the cache of validated rules were compiled when they were checked; most
+    runs then search with only a few of them, so the others are never compiled at all.
+    """
+
+    __slots__ = ("_flags", "_rx", "pattern")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern = pattern
+        self._flags = flags
+        self._rx: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        if self._rx is None:
+            self._rx = re.compile(self.pattern, self._flags)
+        return self._rx
+
+    def search(self, text: str, *args: int) -> re.Match[str] | None:
+        return self.compiled.search(text, *args)
+
+    def finditer(self, text: str, *args: int) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(text, *args)
+
+    @property
+    def flags(self) -> int:
+        return self.compiled.flags
+
+    @property
+    def groupindex(self) -> Any:
+        return self.compiled.groupindex
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +169,8 @@ class Cond:
     path_re: re.Pattern[str] | None = None
     within_s: float | None = None
     index: int = 0  # position among the rule's leaves (log accumulators are keyed by it)
+    ignore_case: bool = False  # the pattern matches case-insensitively (flag or inline (?i))
+    universal: bool = False  # the pattern matches every text at its start, with no named group
 
     def leaves(self) -> Iterable[Cond]:
         if self.kind in GROUP_KINDS:
@@ -217,8 +253,8 @@ class Rule:
 
 
 @cache
-def _compiled(template: str) -> jinja2.Template:
-    return ENV.from_string(template)
+def _compiled(template: str) -> Any:
+    return template_env().from_string(template)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,9 +300,22 @@ def _yaml(path: Path) -> Any:
         raise RuleError(path, where, exc.message) from None
 
 
-def load_links(directory: Path) -> dict[str, Reference]:
+def _data_file(path: Path, cache: RuleCache | None) -> Any:
+    """A YAML data file of the rules directory, from the cache when its bytes are unchanged."""
+    key = cache.key(path, True) if cache is not None else None
+    if key is not None and cache is not None:
+        hit = cache.get(key)
+        if hit is not None and "data" in hit:
+            return hit["data"]
+    data = _yaml(path)
+    if key is not None and cache is not None:
+        cache.put(key, {"data": data})
+    return data
+
+
+def load_links(directory: Path, cache: RuleCache | None = None) -> dict[str, Reference]:
     path = directory / "_links.yaml"
-    data = _yaml(path) or {}
+    data = dict(_data_file(path, cache) or {})
     base = str(data.pop("_base", ""))
     links: dict[str, Reference] = {}
     for key, entry in data.items():
@@ -279,9 +328,9 @@ def load_links(directory: Path) -> dict[str, Reference]:
     return links
 
 
-def load_artifact_info(directory: Path) -> dict[str, ArtifactInfo]:
+def load_artifact_info(directory: Path, cache: RuleCache | None = None) -> dict[str, ArtifactInfo]:
     path = directory / "_artifacts.yaml"
-    data = _yaml(path) or {}
+    data = _data_file(path, cache) or {}
     out: dict[str, ArtifactInfo] = {}
     for kind, entry in data.items():
         cmds = {k: str(v) for k, v in entry.items() if k != "title"}
@@ -344,8 +393,11 @@ def _schema_error(file: Path, data: Any) -> RuleError | None:
 
 
 def _placeholders(template: str, file: Path, where: str) -> set[str]:
+    import jinja2
+    import jinja2.meta
+
     try:
-        ast = ENV.parse(template)
+        ast = template_env().parse(template)
     except jinja2.TemplateSyntaxError as exc:
         raise RuleError(
             file, where, f"template syntax error: {exc.message} (line {exc.lineno})"
@@ -357,13 +409,21 @@ class _Builder:
     """Turns one validated rule mapping into a Rule, checking what the schema cannot."""
 
     def __init__(
-        self, file: Path, links: dict[str, Reference], builtin: bool, checked: bool = False
+        self,
+        file: Path,
+        links: dict[str, Reference],
+        builtin: bool,
+        checked: bool = False,
+        derived: dict[str, Any] | None = None,
     ) -> None:
         self.file = file
         self.links = links
         self.builtin = builtin
         self.checked = checked  # the mapping passed every check before (RuleCache)
         self.leaf_count = 0
+        # what log patterns imply (literals, case folding, universality), by leaf index: costly
+        # to derive (regex parsing), so it is kept in the cache with the checked mapping
+        self.derived: dict[str, Any] = dict(derived or {})
 
     def err(self, where: str, what: str) -> RuleError:
         return RuleError(self.file, where, what)
@@ -425,7 +485,21 @@ class _Builder:
         regex = path_re = None
         literals = None
         within = None
-        if kind == "log":
+        ignore_case = universal = False
+        known = self.derived.get(str(index)) if self.checked else None
+        if kind == "log" and known is not None:
+            # checked before: take what the pattern implies from the cache, compile on first use
+            flags = re.IGNORECASE if body.get("ignore_case") else 0
+            regex = LazyPattern(body["pattern"], flags)  # type: ignore[assignment]
+            lits = known.get("literals")
+            literals = frozenset(lits) if lits is not None else None
+            ignore_case = bool(known.get("ignore_case"))
+            universal = bool(known.get("universal"))
+            if body.get("path"):
+                path_re = re.compile(body["path"])
+            if body.get("within"):
+                within = parse_seconds(body["within"].replace("min", "m").replace("sec", "s"))
+        elif kind == "log":
             if artifact not in ("quay_log", "pg_log", "clair_log", "redis_log"):
                 raise self.err(
                     where,
@@ -524,7 +598,18 @@ class _Builder:
                 raise self.err(
                     f"{where}.schema", f"not a valid JSON Schema: {exc.message}"
                 ) from None
-        return Cond(kind, body, artifact, fact, cid, (), regex, literals, path_re, within, index)
+        if kind == "log" and known is None and regex is not None:
+            ignore_case = bool(regex.flags & re.IGNORECASE)
+            universal = not regex.groupindex and lit.matches_everything(regex.pattern, regex.flags)
+            self.derived[str(index)] = {
+                "literals": sorted(literals) if literals is not None else None,
+                "ignore_case": ignore_case,
+                "universal": universal,
+            }
+        return Cond(
+            kind, body, artifact, fact, cid, (), regex, literals, path_re, within, index,
+            ignore_case, universal,
+        )
 
     def offered(self, c: Cond) -> set[str]:
         if c.kind in ("all", "any"):
@@ -533,7 +618,7 @@ class _Builder:
         if c.kind == "not":
             return set()
         names = set(OFFERED[c.kind])
-        if c.kind == "log" and c.regex is not None:
+        if c.kind == "log" and c.regex is not None and not self.checked:
             names |= set(c.regex.groupindex)
         return names
 
@@ -594,17 +679,19 @@ def load_rule_file(
     key = cache.key(file, builtin) if cache is not None else None
     if key is not None and cache is not None:
         cached = cache.get(key)
-        if cached is not None:
-            return _Builder(file, links, builtin, checked=True).build(cached)
+        if cached is not None and isinstance(cached.get("rule"), dict):
+            builder = _Builder(file, links, builtin, checked=True, derived=cached.get("derived"))
+            return builder.build(cached["rule"])
     data = _yaml(file)
     if not isinstance(data, dict):
         raise RuleError(file, "$", "a rule file is a YAML mapping")
     problem = _schema_error(file, data)
     if problem:
         raise problem
-    rule = _Builder(file, links, builtin).build(data)
+    builder = _Builder(file, links, builtin)
+    rule = builder.build(data)
     if key is not None and cache is not None:
-        cache.put(key, data)
+        cache.put(key, {"rule": data, "derived": builder.derived})
     return rule
 
 
@@ -702,9 +789,9 @@ def rule_files(directory: Path) -> list[Path]:
 
 def load_rules(extra_dirs: Iterable[Path] = (), builtin_dir: Path | None = None) -> RuleSet:
     base = builtin_dir or rules_dir()
-    links = load_links(base)
-    artifacts = load_artifact_info(base)
     cache = RuleCache.open(base / "_links.yaml")
+    links = load_links(base, cache)
+    artifacts = load_artifact_info(base, cache)
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     sources: list[tuple[Path, bool]] = [(base, True)] + [(Path(d), False) for d in extra_dirs]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import jinja2
-
 from analyzer.engine.conditions import Context, Match, Outcome, evaluate
 from analyzer.engine.rules import Rule, RuleSet
 from analyzer.model import CheckResult, Finding
@@ -111,11 +109,10 @@ def run_rules(ruleset: RuleSet, ctx: Context) -> tuple[list[Finding], list[Check
                 checks.append(CheckResult(rule.id, "passed", _passed_reason(rule, ctx), **base))
                 continue
             rendered = [_render_finding(rule, m, ctx) for m in out.matches]
-        except jinja2.UndefinedError as exc:
-            checks.append(CheckResult(rule.id, "error", f"message template: {exc}", **base))
-            continue
         except Exception as exc:  # a rule bug must not stop the others
-            checks.append(CheckResult(rule.id, "error", f"{type(exc).__name__}: {exc}", **base))
+            # a name missing in a message template is Jinja's UndefinedError (loaded lazily)
+            what = "message template" if type(exc).__name__ == "UndefinedError" else type(exc).__name__
+            checks.append(CheckResult(rule.id, "error", f"{what}: {exc}", **base))
             continue
         findings.extend(rendered)
         n = len(rendered)

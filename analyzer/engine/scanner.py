@@ -70,7 +70,7 @@ class LogLeaf:
         spec = cond.spec
         regex = cond.regex
         literals = cond.literals
-        ignore_case = bool(regex is not None and regex.flags & re.IGNORECASE)
+        ignore_case = cond.ignore_case
         if literals is not None and ignore_case and not all(s.isascii() for s in literals):
             literals = None  # str.lower() and re fold some letters differently
         return cls(
@@ -89,9 +89,7 @@ class LogLeaf:
             min_count=int(spec.get("min_count", 1)),
             within_s=cond.within_s,
             max_evidence=rule.max_evidence,
-            universal=regex is not None
-            and not regex.groupindex
-            and lit.matches_everything(regex.pattern, regex.flags),
+            universal=cond.universal,
         )
 
     def accepts(self, rec: Record) -> bool:
