@@ -101,7 +101,10 @@ _NGINX_ERROR = re.compile(
 _NGINX_EXTRA = re.compile(
     r', (client|server|request|upstream|host|referrer): ("(?:[^"\\]|\\.)*"|[^,]*)'
 )
-_QUOTED = r'"((?:[^"\\]|\\.)*)"'
+# a quoted field with backslash escapes, as a run of plain characters between escapes: the
+# same strings and captures as `"((?:[^"\\]|\\.)*)"`, without a branch per character (which
+# made the access-log patterns the slowest step of reading nginx lines)
+_QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
 # Quay's nginx `lb_logs` format: the proxy-protocol address in parentheses after the client,
 # request time, request length and upstream time in parentheses at the end.
 _NGINX_ACCESS = re.compile(

@@ -138,18 +138,34 @@ class Plan:
 
 
 class _View:
-    """A classified block as Python lists, for the lines read one by one."""
+    """Lines lo..hi-1 of a classified block as Python lists, for the lines read one by one."""
 
-    __slots__ = ("starts", "ends", "cls", "key", "body", "cand", "want")
+    __slots__ = ("lo", "starts", "ends", "cls", "key", "body", "cand", "want")
 
-    def __init__(self, lines: Lines, cand: np.ndarray, want: dict[int, set[int] | None]) -> None:
+    def __init__(
+        self, lines: Lines, cand: np.ndarray, want: dict[int, set[int] | None], lo: int, hi: int
+    ) -> None:
+        self.lo = lo
         self.want = want
-        self.starts = lines.starts.tolist()
-        self.ends = lines.ends.tolist()
-        self.cls = lines.cls.tolist()
-        self.key = lines.key.tolist()
-        self.body = lines.body.tolist()
-        self.cand = cand.tolist()
+        self.starts = lines.starts[lo:hi].tolist()
+        self.ends = lines.ends[lo:hi].tolist()
+        self.cls = lines.cls[lo:hi].tolist()
+        self.key = lines.key[lo:hi].tolist()
+        self.body = lines.body[lo:hi].tolist()
+        self.cand = cand[lo:hi].tolist()
+
+
+class _Dead:
+    """Consecutive queued records nobody will build, search or pass on: only their number counts.
+
+    They are closed records of runs stepped over; the reader's queue still holds them (its
+    MAX_PENDING bound counts them) and drops them, without effect, when they reach its head.
+    """
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int) -> None:
+        self.count = count
 
 
 class Entry:
@@ -197,7 +213,8 @@ class QuayBulk:
         self.src = src
         self.stats = stats
         self.classifier = Classifier()
-        self.queue: deque[Entry] = deque()
+        self.queue: deque[Entry | _Dead] = deque()
+        self.qlen = 0  # records in the queue, the dead ones included
         self.open: dict[tuple[str | None, str | None], Entry] = {}
         self.out: list[Record] = []
         self.max_pending = quay_log.MAX_PENDING
@@ -277,7 +294,8 @@ class QuayBulk:
         if batch:
             self._block(first, b"".join(batch + [_PADDING]))
         for entry in self.queue:
-            entry.closed = True
+            if type(entry) is Entry:
+                entry.closed = True
         self._ready(0)
         yield from self.out
         self.out = []
@@ -285,7 +303,8 @@ class QuayBulk:
     def _block(self, first: int, padded: bytes) -> None:
         """One batch of whole lines (followed by PAD zero bytes)."""
         buf = padded  # line slices never reach the padding
-        clean = padded.isascii() and padded.count(b"\x00") == PAD and b"\r" not in padded
+        size = len(padded) - PAD
+        clean = padded.isascii() and padded.find(b"\x00", 0, size) < 0 and b"\r" not in padded
         if first == 1:
             self._prelearn(padded)
         lines = self.classifier.classify(padded, clean)
@@ -329,21 +348,32 @@ class QuayBulk:
         idx = np.flatnonzero((lines.cls == OTHER) & (lines.key >= 0))
         if not len(idx):
             return
-        body_at = lines.body[idx]
-        head = np.frombuffer(buf + b"\0" * 8, np.uint8)[np.minimum(body_at, len(buf) - 1)]
-        idx = idx[(head >= 48) & (head <= 57) & (body_at < lines.ends[idx])]
+        a = np.frombuffer(buf, np.uint8)  # the padding after the last line keeps b + 4 inside
+        b = lines.body[idx]
+        e = lines.ends[idx]
+        digit = (a[b] >= 48) & (a[b] <= 57) & (b < e)
+        idx, b, e = idx[digit], b[digit], e[digit]
+        if not len(idx):
+            return
+        dated = e - b >= 5
+        for k in (1, 2, 3):
+            dated &= (a[b + k] >= 48) & (a[b + k] <= 57)
+        dated &= (a[b + 4] == 45) | (a[b + 4] == 47)
+        keep = ~dated
+        idx, b, e = idx[keep], b[keep], e[keep]
+        if not len(idx):
+            return
+        # such lines are printable ASCII, so one Latin-1 decoding of the block keeps their offsets
+        text = buf.decode("latin-1")
         match = quay_log._NGINX_ACCESS.match
         clf = quay_log.parse_clf
         times = self._clf_times  # many requests share a second: parse each stamp once
-        if len(times) > 50_000:
+        if len(times) > 4096:
             times.clear()
         hits: list[int] = []
         stamps: list[int] = []
-        for i, b, e in zip(idx.tolist(), lines.body[idx].tolist(), lines.ends[idx].tolist(), strict=True):
-            body = buf[b:e].decode("ascii")
-            if body[:4].isdigit() and body[4:5] in ("-", "/"):
-                continue
-            m = match(body)
+        for i, start, end in zip(idx.tolist(), b.tolist(), e.tolist(), strict=True):
+            m = match(text, start, end)
             if m is None:
                 continue
             stamp = m.group(4)
@@ -374,7 +404,6 @@ class QuayBulk:
         cls = lines.cls
         n = len(cls)
         easy = cls == EASY
-        view = _View(lines, cand, want)
         # boundaries of runs of easy lines long enough to step over
         edges = np.flatnonzero(np.diff(np.concatenate(([0], easy.view(np.int8), [0]))))
         runs = [
@@ -382,9 +411,11 @@ class QuayBulk:
         ]
         i = 0
         for a, b in runs + [(n, n)]:
-            while i < a:
-                self._line(first, buf, view, starts, i)
-                i += 1
+            if i < a:
+                view = _View(lines, cand, want, i, a)
+                for j in range(i, a):
+                    self._line(first, buf, view, starts, j)
+                i = a
             if a < b:
                 self._step_over(first, buf, lines, cand, want, a, b)
                 i = b
@@ -398,20 +429,21 @@ class QuayBulk:
         i: int,
     ) -> None:
         n = first + i
-        s, e = view.starts[i], view.ends[i]
-        c = view.cls[i]
-        hit = view.cand[i]
+        k = i - view.lo
+        s, e = view.starts[k], view.ends[k]
+        c = view.cls[k]
+        hit = view.cand[k]
         wanted = view.want.get(i, NOTHING)
         if c == EASY:
             entry = Entry(
-                n, self.classifier.key_tuples[view.key[i]], raw=buf[s:e], cand=hit, want=wanted
+                n, self.classifier.key_tuples[view.key[k]], raw=buf[s:e], cand=hit, want=wanted
             )
             self._begin(entry)
             self._ready(n)
             return
         if c == CONT:
-            key = self.classifier.key_tuples[view.key[i]]
-            body = decode(buf[view.body[i] : e])
+            key = self.classifier.key_tuples[view.key[k]]
+            body = decode(buf[view.body[k] : e])
             target = self.open.get(key)
             if target is not None:  # a prefixed line continues whatever is open for its key
                 self._attach(target, n, body, hit, wanted)
@@ -487,18 +519,24 @@ class QuayBulk:
             old.closed = True
         self.open[entry.key] = entry
         self.queue.append(entry)
+        self.qlen += 1
 
     def _ready(self, n: int) -> None:
         queue = self.queue
         while queue:
             head = queue[0]
+            if type(head) is _Dead:
+                queue.popleft()
+                self.qlen -= head.count
+                continue
             if not head.closed:
-                if len(queue) <= self.max_pending and n - head.last <= self.max_gap:
+                if self.qlen <= self.max_pending and n - head.last <= self.max_gap:
                     break
                 head.closed = True
                 if self.open.get(head.key) is head:
                     del self.open[head.key]
             queue.popleft()
+            self.qlen -= 1
             self._close(head)
 
     def _built(self, entry: Entry) -> quay_log._Pending:
@@ -563,9 +601,11 @@ class QuayBulk:
         # MAX_PENDING newer records push it out), oldest first, before any record of the run
         old = list(self.queue)
         self.queue.clear()
+        self.qlen = 0
         for entry in old:
-            entry.closed = True
-            self._close(entry)
+            if type(entry) is Entry:
+                entry.closed = True
+                self._close(entry)
         self.open.clear()
         keys = lines.key[a:b]
         # the last record of each program in the run stays open; so does the queue from the
@@ -575,22 +615,26 @@ class QuayBulk:
         last_of_key[(b - a - 1) - rev_first] = True
         window = max(0, (b - a) - self.max_pending)
         front = window + int(np.argmax(last_of_key[window:]))
+        key_tuples = self.classifier.key_tuples
+        starts, ends = lines.starts, lines.ends
         for j in np.flatnonzero(cand[a : a + front]).tolist():
             i = a + j
-            s, e = int(lines.starts[i]), int(lines.ends[i])
+            s, e = int(starts[i]), int(ends[i])
             entry = Entry(
-                first + i,
-                self.classifier.key_tuples[int(keys[j])],
-                raw=buf[s:e],
-                cand=True,
-                want=want.get(i, NOTHING),
+                first + i, key_tuples[int(keys[j])], raw=buf[s:e], cand=True, want=want.get(i, NOTHING)
             )
             entry.closed = True
             self._close(entry)
-        key_tuples = self.classifier.key_tuples
-        for j in range(front, b - a):
+        # the records left queued: the open ones and the candidates as entries, the closed
+        # others (which closing would not touch) only counted
+        queue = self.queue
+        tail = last_of_key[front:] | cand[a + front : b]
+        prev = front
+        for j in (front + np.flatnonzero(tail)).tolist():
+            if j > prev:
+                queue.append(_Dead(j - prev))
             i = a + j
-            s, e = int(lines.starts[i]), int(lines.ends[i])
+            s, e = int(starts[i]), int(ends[i])
             entry = Entry(
                 first + i,
                 key_tuples[int(keys[j])],
@@ -602,7 +646,11 @@ class QuayBulk:
                 self.open[entry.key] = entry
             else:
                 entry.closed = True
-            self.queue.append(entry)
+            queue.append(entry)
+            prev = j + 1
+        if b - a > prev:
+            queue.append(_Dead(b - a - prev))
+        self.qlen = b - a - front
 
     # -- what records add at their first line ----------------------------------------------
 

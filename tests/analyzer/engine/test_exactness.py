@@ -400,7 +400,12 @@ def test_engines_agree_on_matches() -> None:
             hay = line.lower() if lit.caseless else line
             if (lit.text.lower() if lit.caseless else lit.text) in hay:
                 expected.add((i, li))
+    import importlib.util
+
+    modules = {"hyperscan": "hyperscan", "re2": "re2", "re": "re"}
     for engine in ENGINES:
+        if importlib.util.find_spec(modules[engine]) is None:
+            continue  # that engine's package is installed only on the platforms that use it
         assert norm(matchers.make_matcher(lits, engine).hits(data, ends)) == expected, engine
 
 
