@@ -82,7 +82,7 @@ def _analyze_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="change a safety limit, e.g. max_member_bytes=32G (see docs for the names)",
+        help="change a safety limit, e.g. max_member_bytes=32G (names and defaults: docs/security.md)",
     )
     p.add_argument(
         "--show-secrets",

@@ -137,3 +137,18 @@ def test_rules_subcommands() -> None:
     assert r.returncode == 0 and "Remediation" in r.stdout and "Example" in r.stdout
     assert run("rules", "explain", "ZZZ999").returncode == 2
     assert run("rules").returncode == 2
+
+
+def test_real_postgresql_samples_are_listed_as_their_kinds() -> None:
+    """Issue 'Parsers': a bundle of the real PostgreSQL samples lists each as pg_log/pg_conf, parsed."""
+    report = json.loads(run(str(DATA / "postgres"), "-f", "json").stdout)
+    kinds = {a["path"]: (a["kind"], a["status"]) for a in report["bundle"]["artifacts"]}
+    for name in ("postgresql-Thu.log", "postgresql-Thu.csv", "postgresql-Thu.json"):
+        assert kinds[f"log-samples/{name}"] == ("pg_log", "parsed")
+    for variant in ("rhel-est.log", "ja-jst.log", "ja-jst.csv", "ja-jst.json", "sqlstate-plus03.log"):
+        assert kinds[f"log-variants/{variant}"] == ("pg_log", "parsed")
+    for conf in ("case/postgresql.conf", "case/conf.d/B-upper.conf", "case/inc/a.conf", "shadow/main.conf"):
+        assert kinds[f"conf-cases/{conf}"] == ("pg_conf", "parsed")
+    assert kinds["postgresql.conf.pg15-default"] == ("pg_conf", "parsed")
+    for dump in ("show_all.txt", "pg_settings.csv", "pg_settings_expanded.txt"):
+        assert kinds[f"settings/{dump}"] == ("pg_settings", "parsed")

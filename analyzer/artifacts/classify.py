@@ -217,6 +217,29 @@ def _health_kind(head: str) -> str | None:
     return "health"  # only auth/database: the path decides which endpoint
 
 
+def _parser_sniff(text: str) -> tuple[str, str] | None:
+    """The PostgreSQL readers' own checks, for what the quick patterns above leave out
+    (a single setting in an include fragment, psql's expanded or CSV SHOW ALL output)."""
+    from analyzer.artifacts import pg_conf, pg_settings
+
+    if pg_settings.sniff(text):
+        return "pg_settings", "psql output with name and setting columns: SHOW ALL / pg_settings"
+    if pg_conf.sniff(text) or _single_pg_setting(text):
+        return "pg_conf", "PostgreSQL settings in postgresql.conf syntax"
+    return None
+
+
+def _single_pg_setting(text: str) -> bool:
+    """One `name = value` line of a parameter PostgreSQL knows, nothing else but comments."""
+    from analyzer.artifacts.pg_units import PARAMS
+
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if len(lines) != 1:
+        return False
+    m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*|\s+)\S", lines[0])
+    return bool(m and m.group(1).lower() in PARAMS)
+
+
 def sniff(head: str) -> tuple[str, str] | None:
     """(kind, reason) for a member's first KiB, or None."""
     text = _ESC.sub("", head)
@@ -296,6 +319,9 @@ def sniff(head: str) -> tuple[str, str] | None:
         return "storage_listing", "aws s3 ls listing with Total Objects / Total Size"
     if _CURL_TELNET.search(text) and (_CURL_TARGET_DB.search(text) or not _HTTP_REQUEST.search(text)):
         return "connectivity", "curl -v connection test output"
+    more = _parser_sniff(text)
+    if more:
+        return more
     if len(quay_keys) == 1:
         return "quay_config", f"YAML with a Quay config key ({next(iter(quay_keys))})"
     if len(pg_params) == 1 and "=" in text:

@@ -19,6 +19,7 @@ operations per block. A line with a byte outside printable ASCII (or a NUL or CR
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -52,15 +53,17 @@ def _not_digits(w: np.ndarray) -> np.ndarray:
     return (((x & _LOW7) + _SIX) | x) & _HIGH
 
 
+_INDEX_OF_LOW = U64(0x0001020304050607)  # byte j holds 7 - j: see _first_byte
+
+
 def _first_byte(w: np.ndarray, byte: int) -> np.ndarray:
     """Index (0..7) of the first byte equal to `byte` in each word, 8 where there is none."""
     x = w ^ U64(byte * 0x0101010101010101)
     z = (x - _ONES) & ~x & _HIGH  # the lowest flagged byte is exact
-    low = z & (~z + U64(1))
-    idx = np.full(len(w), 8, np.int64)
-    nz = low != 0
-    idx[nz] = (np.log2(low[nz].astype(np.float64)).astype(np.int64) - 7) // 8
-    return idx
+    low = z & (~z + U64(1))  # 0x80 << 8k for the first such byte k
+    # (1 << 8k) * _INDEX_OF_LOW has byte 7 - k of it in its top byte, which is k
+    idx = ((low >> U64(7)) * _INDEX_OF_LOW) >> U64(56)
+    return np.where(z == 0, 8, idx.astype(np.int64))
 
 
 _W0_DIGITS = _bytes_mask((0, 1, 2, 3, 5, 6))
@@ -84,18 +87,47 @@ _LEVELS = (
     (_word(b"CRITICAL"), 11, _word(b"] [")),
 )
 _SPACE_BRACKET = _word(b" [")
-_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
+# the level words looked up by their first letter (index 5: no level word starts so)
+_LEVEL_OF_BYTE = np.full(256, 5, np.int64)
+for _i, _w in enumerate((b"D", b"I", b"W", b"E", b"C")):
+    _LEVEL_OF_BYTE[_w[0]] = _i
+_LEVEL_VALUE = np.array([lv[0][0] for lv in _LEVELS] + [U64(1)], np.uint64)
+_LEVEL_MASK = np.array([lv[0][1] for lv in _LEVELS] + [U64(0)], np.uint64)  # never matches
+_FOLLOW_VALUE = np.array([lv[2][0] if lv[2] else U64(0) for lv in _LEVELS] + [U64(0)], np.uint64)
+_FOLLOW_MASK = np.array([lv[2][1] if lv[2] else U64(0) for lv in _LEVELS] + [U64(0)], np.uint64)
+_LEVEL_SKIP = np.array([lv[1] for lv in _LEVELS] + [0], np.int64)
+_LOW_NIBBLES = U64(0x0F0F0F0F0F0F0F0F)
+_BYTE = U64(0xFF)
 
 
-def _at(win: np.ndarray, rows: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """The 8 bytes at `offset` (0..56) of each row's 64-byte window, as a word."""
-    col = offset >> 3
-    shift = ((offset & 7) * 8).astype(np.uint64)
-    lo = win[rows, col] >> shift
-    hi = win[rows, np.minimum(col + 1, 7)]
-    spill = shift != 0
-    lo[spill] |= hi[spill] << (U64(64) - shift[spill])
-    return lo
+def _pairs(w: np.ndarray) -> np.ndarray:
+    """Each byte i of the word becomes 10 * digit(i) + digit(i + 1) (digits checked before).
+
+    A byte's low nibble is its digit; times ten it stays below 256 and so does the sum with the
+    next byte's nibble, so no byte carries into another.
+    """
+    x = w & _LOW_NIBBLES
+    return x * U64(10) + (x >> U64(8))
+
+
+def _field(t: np.ndarray, i: int) -> np.ndarray:
+    return ((t >> U64(8 * i)) & _BYTE).astype(np.int64)
+
+
+_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
+
+
+def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since the epoch of each date, -1 where it is no valid date (as datetime() judges)."""
+    packed = (year << 11) | (month << 7) | day  # day has two digits: up to 99
+    uniq, inverse = np.unique(packed, return_inverse=True)
+    out = np.empty(len(uniq), np.int64)
+    for k, v in enumerate(uniq.tolist()):  # a block spans few days: one Python call per day
+        try:
+            out[k] = date(v >> 11, (v >> 7) & 15, v & 127).toordinal() - _EPOCH_ORDINAL
+        except ValueError:
+            out[k] = -1
+    return out[inverse.reshape(-1)]
 
 
 @dataclass(slots=True)
@@ -155,40 +187,47 @@ class Classifier:
         if not n or not self.keys:
             return out
         words = np.ndarray((size + PAD - 7,), dtype="<u8", buffer=padded, strides=(1,))
-        ok_line = np.ones(n, bool)
+        first = words[starts]
         if not clean:
             body_bytes = a[:size]
             bad = np.flatnonzero((body_bytes >= 0x80) | (body_bytes == 0) | (body_bytes == 13))
-            ok_line[np.unique(np.searchsorted(ends, bad))] = False
+            # a first word of zero matches no prefix (every prefix starts with a letter)
+            first[np.unique(np.searchsorted(ends, bad))] = 0
         lengths = ends - starts
-        first = words[starts]
+        found: list[np.ndarray] = []
+        bodies: list[np.ndarray] = []
         for k, prefix in enumerate(self.keys):
             value, mask = _word(prefix[:8])
-            cand = np.flatnonzero(((first & mask) == value) & ok_line & (lengths >= len(prefix)))
+            cand = np.flatnonzero((first & mask) == value)
+            if len(prefix) > 8 and len(cand):
+                cand = cand[lengths[cand] >= len(prefix)]
             for off in range(8, len(prefix), 8):
                 if not len(cand):
                     break
                 value, mask = _word(prefix[off : off + 8])
                 cand = cand[(words[starts[cand] + off] & mask) == value]
+            if len(cand) and len(prefix) <= 8:
+                cand = cand[lengths[cand] >= len(prefix)]
             if len(cand):
                 key[cand] = k
-                body[cand] = starts[cand] + len(prefix)
-        known = np.flatnonzero(key >= 0)
-        if not len(known):
+                found.append(cand)
+                bodies.append(starts[cand] + len(prefix))
+        if not found:
             return out
-        b = body[known]
+        known = np.concatenate(found)
+        b = np.concatenate(bodies)
+        body[known] = b
         e = ends[known]
         empty = b >= e
         first_byte = a[b]
         blank = ~empty & ((first_byte == 32) | (first_byte == 9))
         cls[known[blank]] = CONT
-        cand = known[~empty & ~blank & (e - b >= 34)]
+        keep = ~empty & (first_byte >= 48) & (first_byte <= 57) & (e - b >= 34)
+        cand, b, e = known[keep], b[keep], e[keep]
         if not len(cand):
             return out
-        b = body[cand]
-        # the first 64 bytes of each body in one gather: timestamp, pid, level, logger start
-        win = np.ndarray((size + PAD - 63, 8), dtype="<u8", buffer=padded, strides=(1, 8))[b]
-        w0, w1, w2, w3 = win[:, 0], win[:, 1], win[:, 2], win[:, 3]
+        # the timestamp, pid, level and logger of `_PYTHON`, as words read at the body's offsets
+        w0, w1, w2, w3 = words[b], words[b + 8], words[b + 16], words[b + 24]
         good = (
             ((_not_digits(w0) & _W0_DIGITS) == 0)
             & ((w0 & _W0_SEPMASK) == _W0_SEP[0])
@@ -196,71 +235,48 @@ class Classifier:
             & ((w1 & _W1_SEPMASK) == _W1_SEP[0])
             & ((_not_digits(w2) & _W2_DIGITS) == 0)
             & ((w2 & _W2_SEPMASK) == _W2_SEP[0])
-            & ((w3 & U64(0xFF)) == U64(0x5B))
+            & ((w3 & _BYTE) == U64(0x5B))
         )
         p = _first_byte(w3, 0x5D)  # `]` closing the pid
         good &= (p >= 2) & (p <= 7)
         p = np.where(good, p, 2)
         good &= (_not_digits(w3) & _PID_DIGITS[p]) == 0
-        rows = np.arange(len(cand))
-        after = 24 + p + 1  # ` [` then the level word, as offsets into the body
-        good &= (_at(win, rows, after) & _SPACE_BRACKET[1]) == _SPACE_BRACKET[0]
-        lw = _at(win, rows, after + 2)
-        lw2 = _at(win, rows, after + 10)
-        lev = np.full(len(cand), -1, np.int64)
-        logger = np.zeros(len(cand), np.int64)
-        for i, ((value, mask), skip, follow) in enumerate(_LEVELS):
-            hit = (lw & mask) == value
-            if follow is not None:
-                hit &= (lw2 & follow[1]) == follow[0]
-            lev[hit] = i
-            logger[hit] = after[hit] + 2 + skip
-        good &= lev >= 0
-        # the logger's `]` must come before the end of the line (`[^\]]*\]`): looked for in
-        # the gathered window first, then further on for the few long logger names
+        at = b + 24 + p + 1  # ` [` then the level word
+        good &= (words[at] & _SPACE_BRACKET[1]) == _SPACE_BRACKET[0]
+        lw = words[at + 2]
+        lev = _LEVEL_OF_BYTE[(lw & _BYTE).astype(np.int64)]
+        good &= (lw & _LEVEL_MASK[lev]) == _LEVEL_VALUE[lev]
+        good &= (words[at + 10] & _FOLLOW_MASK[lev]) == _FOLLOW_VALUE[lev]
+        logger = at + 2 + _LEVEL_SKIP[lev]
+        # the logger's `]` must come before the end of the line (`[^\]]*\]`); few logger
+        # names are longer than the 72 bytes looked at
         close = np.full(len(cand), -1, np.int64)
         todo = np.flatnonzero(good)
         for off in range(0, 72, 8):
             if not len(todo):
                 break
-            at = logger[todo] + off
-            inside = at <= 56
-            word = np.empty(len(todo), np.uint64)
-            word[inside] = _at(win, todo[inside], at[inside])
-            word[~inside] = words[b[todo[~inside]] + at[~inside]]
-            q = _first_byte(word, 0x5D)
-            found = q < 8
-            close[todo[found]] = b[todo[found]] + at[found] + q[found]
-            todo = todo[~found]
-        good &= (close >= 0) & (close < ends[cand])
-        # the timestamp, exactly as make_time reads it (an invalid date is left to quay_log)
-        def digit(w: np.ndarray, i: int) -> np.ndarray:
-            return ((w >> U64(8 * i)) & U64(0xFF)).astype(np.int64) - 48
-
-        year = digit(w0, 0) * 1000 + digit(w0, 1) * 100 + digit(w0, 2) * 10 + digit(w0, 3)
-        month = digit(w0, 5) * 10 + digit(w0, 6)
-        day = digit(w1, 0) * 10 + digit(w1, 1)
-        hour = digit(w1, 3) * 10 + digit(w1, 4)
-        minute = digit(w1, 6) * 10 + digit(w1, 7)
-        second = digit(w2, 1) * 10 + digit(w2, 2)
-        milli = digit(w2, 4) * 100 + digit(w2, 5) * 10 + digit(w2, 6)
-        good &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
-        good &= (hour <= 23) & (minute <= 59) & (second <= 59)
-        safe_month = np.where(good, month, 1)
-        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-        dim = _DAYS[safe_month] + ((safe_month == 2) & leap)
-        good &= day <= dim
-        # days since the epoch of a proleptic Gregorian date (the civil-from-days inverse)
-        y = year - (month <= 2)
-        era = y // 400
-        yoe = y - era * 400
-        mp = (month + 9) % 12
-        doy = (153 * mp + 2) // 5 + day - 1
-        doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-        days = era * 146097 + doe - 719468
-        stamp = ((days * 24 + hour) * 60 + minute) * 60 + second
-        sel = cand[good]
-        cls[sel] = EASY
-        level[sel] = lev[good]
-        ms[sel] = stamp[good] * 1000 + milli[good]
+            pos = logger[todo] + off
+            q = _first_byte(words[pos], 0x5D)
+            hit = q < 8
+            close[todo[hit]] = pos[hit] + q[hit]
+            todo = todo[~hit]
+        good &= (close >= 0) & (close < e)
+        sel = np.flatnonzero(good)
+        if not len(sel):
+            return out
+        # the time, as make_time reads it (a second of 60 or an invalid date is left to quay_log)
+        t0, t1, t2 = _pairs(w0[sel]), _pairs(w1[sel]), _pairs(w2[sel])
+        year = _field(t0, 0) * 100 + _field(t0, 2)
+        month = _field(t0, 5)
+        day, hour, minute = _field(t1, 0), _field(t1, 3), _field(t1, 6)
+        second = _field(t2, 1)
+        milli = _field(t2, 4) * 10 + ((w2[sel] >> U64(48)) & U64(15)).astype(np.int64)
+        ok = (hour <= 23) & (minute <= 59) & (second <= 59) & (month <= 12)
+        days = np.full(len(sel), -1, np.int64)
+        days[ok] = _days(year[ok], month[ok], day[ok])
+        ok &= days >= 0
+        rows = cand[sel[ok]]
+        cls[rows] = EASY
+        level[rows] = lev[sel[ok]]
+        ms[rows] = (((days * 24 + hour) * 60 + minute) * 60 + second)[ok] * 1000 + milli[ok]
         return out
