@@ -152,3 +152,53 @@ def test_real_postgresql_samples_are_listed_as_their_kinds() -> None:
     assert kinds["postgresql.conf.pg15-default"] == ("pg_conf", "parsed")
     for dump in ("show_all.txt", "pg_settings.csv", "pg_settings_expanded.txt"):
         assert kinds[f"settings/{dump}"] == ("pg_settings", "parsed")
+
+
+USER_RULE = """\
+id: SITE001
+title: Quay runs with anonymous access enabled
+severity: warning
+category: config
+artifact: quay_config
+condition:
+  value: {path: FEATURE_ANONYMOUS_ACCESS, op: "==", value: true}
+message: "FEATURE_ANONYMOUS_ACCESS is true in {{ path }}: anyone can pull public repositories."
+remediation:
+  - "Set `FEATURE_ANONYMOUS_ACCESS: false` in config.yaml if the registry is not meant to be public."
+  - Restart Quay and run the analyzer again.
+references: [config]
+"""
+USER_CASES = """\
+rule: SITE001
+fires_when_anonymous_access_is_on:
+  given:
+    quay_config: |
+      SERVER_HOSTNAME: quay.example.com
+      FEATURE_ANONYMOUS_ACCESS: true
+  expect:
+    - "FEATURE_ANONYMOUS_ACCESS is true in quay/quay-app/config.yaml: anyone can pull public repositories."
+silent_when_off:
+  given:
+    quay_config: |
+      SERVER_HOSTNAME: quay.example.com
+      FEATURE_ANONYMOUS_ACCESS: false
+  expect: []
+"""
+
+
+def test_a_new_rule_is_two_yaml_files(tmp_path: Path) -> None:
+    """Issue 'Rule engine': a rule and its cases, no Python, tested and then changing the report."""
+    d = tmp_path / "site-rules"
+    (d / "cases").mkdir(parents=True)
+    (d / "SITE001-anonymous-access.yaml").write_text(USER_RULE)
+    (d / "cases" / "SITE001.yaml").write_text(USER_CASES)
+    r = run("rules", "test", str(d))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2 passed, 0 failed" in r.stdout
+    before = json.loads(run(str(HEALTHY), "-f", "json").stdout)
+    after = json.loads(run(str(HEALTHY), "-f", "json", "--rules", str(d)).stdout)
+    assert "SITE001" not in {f["rule_id"] for f in before["findings"]}
+    assert "SITE001" in {f["rule_id"] for f in after["findings"]}
+    # a failing case makes `rules test` exit 1
+    (d / "cases" / "SITE001.yaml").write_text(USER_CASES.replace("anyone can pull", "nobody can pull"))
+    assert run("rules", "test", str(d)).returncode == 1
