@@ -250,17 +250,24 @@ class Classifier:
         logger = at + 2 + _LEVEL_SKIP[lev]
         # the logger's `]` must come before the end of the line (`[^\]]*\]`); few logger
         # names are longer than the 72 bytes looked at
-        close = np.full(len(cand), -1, np.int64)
+        found_close = np.zeros(len(cand), bool)
         todo = np.flatnonzero(good)
         for off in range(0, 72, 8):
             if not len(todo):
                 break
             pos = logger[todo] + off
-            q = _first_byte(words[pos], 0x5D)
-            hit = q < 8
-            close[todo[hit]] = pos[hit] + q[hit]
-            todo = todo[~hit]
-        good &= (close >= 0) & (close < e)
+            word = words[pos]
+            end = e[todo]
+            x = word ^ U64(0x5D5D5D5D5D5D5D5D)
+            has = ((x - _ONES) & ~x & _HIGH) != 0  # some byte of the word is `]`
+            inside = pos + 8 <= end  # the whole word lies on the line
+            found_close[todo[has & inside]] = True
+            edge = np.flatnonzero(has & ~inside)
+            if len(edge):  # a word across the line's end: is its first `]` before the end?
+                q = _first_byte(word[edge], 0x5D)
+                found_close[todo[edge]] = pos[edge] + q < end[edge]
+            todo = todo[~has & inside]  # the others are decided
+        good &= found_close
         sel = np.flatnonzero(good)
         if not len(sel):
             return out

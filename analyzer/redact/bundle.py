@@ -19,7 +19,6 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
-import io
 import json
 import lzma
 import os
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from analyzer.artifacts import safeload
+from analyzer.artifacts.base import head_then_rest
 from analyzer.artifacts.classify import SNIFF_BYTES, classify
 from analyzer.bundle import ARCHIVE_SEP, Bundle, Limits, Member
 from analyzer.redact import Redactor
@@ -651,7 +651,7 @@ def rescan(
             stream = member.open()
             head = stream.read(SNIFF_BYTES)
             kind = classify(member.path, head).kind
-            chained = _Chained(head, stream)
+            chained = head_then_rest(head, stream)
             in_pem = False
             window: list[tuple[int, str]] = []  # lines after a python-ldap bind trace line
             structured = bytearray() if kind in _CONFIG_KINDS else None
@@ -704,33 +704,3 @@ def _config_leftovers(path: str, data: bytes) -> list[Leftover]:
             ):
                 out.append(Leftover(path, _line(locations, s.path), s.label))
     return out
-
-
-class _Chained(io.RawIOBase):
-    """Already-read first bytes followed by the rest of a stream."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self.head = head
-        self.rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
-        if self.head:
-            n = min(len(b), len(self.head))
-            b[:n] = self.head[:n]
-            self.head = self.head[n:]
-            return n
-        data = self.rest.read(len(b))
-        b[: len(data)] = data
-        return len(data)
-
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
-        if self.head:
-            if size < 0:
-                data, self.head = self.head + self.rest.read(), b""
-                return data
-            data, self.head = self.head[:size], self.head[size:]
-            return data
-        return self.rest.read(size)

@@ -117,7 +117,7 @@ def _duration(seconds: float) -> str:
     return " ".join(shown) or "0 s"
 
 
-def _parse_iso(text: str | None) -> datetime | None:
+def parse_iso(text: str | None) -> datetime | None:
     """An ISO 8601 time from the report, or None."""
     if not text:
         return None
@@ -133,7 +133,7 @@ def log_span(result: Result) -> str:
     if not env.log_span_start:
         return "no timestamped log records"
     text = f"{env.log_span_start} .. {env.log_span_end or '?'}"
-    start, end = _parse_iso(env.log_span_start), _parse_iso(env.log_span_end)
+    start, end = parse_iso(env.log_span_start), parse_iso(env.log_span_end)
     if start and end and end >= start:
         text += f" ({_duration((end - start).total_seconds())})"
     return text

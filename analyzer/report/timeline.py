@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from analyzer.model import Result
+from analyzer.report.common import parse_iso
 
 WIDTH, HEIGHT = 960, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 30
@@ -97,16 +97,6 @@ def _nice_ceiling(n: int) -> int:
         if step * exp >= n:
             return step * exp
     return 10 * exp
-
-
-def _parse(text: str | None) -> datetime | None:
-    """An ISO 8601 time from the report, or None."""
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _burst(totals: list[int]) -> tuple[int, int]:
@@ -219,7 +209,7 @@ def _window(chart: Chart, result: Result, index: Any, totals: list[int], bucket:
     """Shade the --since/--until window, or else the busiest stretch of errors."""
     import pandas as pd
 
-    since, until = _parse(result.window.get("since")), _parse(result.window.get("until"))
+    since, until = parse_iso(result.window.get("since")), parse_iso(result.window.get("until"))
     start, stop = index[0], index[-1] + pd.Timedelta(minutes=bucket)
     if since or until:
         lo = max(pd.Timestamp(since) if since else start, start)
