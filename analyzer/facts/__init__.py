@@ -210,13 +210,27 @@ def _version_from_images(
     return None, None
 
 
+def _is_clair_db(path: str) -> bool:
+    """A member of Clair's own database (operator: <r>-clair-postgres; standalone: clair-db...)."""
+    low = path.lower()
+    return "clair" in low and ("postgres" in low or "-db" in low or "pgsql" in low)
+
+
+def _quay_db_first(items: list[Parsed]) -> list[Parsed]:
+    """The settings of Quay's database: Clair's database is left out when Quay's is there."""
+    quay = [p for p in items if not _is_clair_db(p.path)]
+    return quay if quay else items
+
+
 def _pg_settings(parsed: dict[str, list[Parsed]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Effective PostgreSQL settings: SHOW ALL output wins over postgresql.conf."""
     settings: dict[str, Any] = {}
     sources: dict[str, Any] = {}
     for kind in ("pg_conf", "pg_settings"):  # later kinds override earlier ones
         # postgresql.auto.conf (ALTER SYSTEM) is read after postgresql.conf by the server
-        items = sorted(parsed.get(kind, []), key=lambda p: p.path.endswith("postgresql.auto.conf"))
+        items = sorted(
+            _quay_db_first(parsed.get(kind, [])), key=lambda p: p.path.endswith("postgresql.auto.conf")
+        )
         for p in items:
             if p.status not in ("parsed", "truncated") or not isinstance(p.data, dict):
                 continue
@@ -392,7 +406,7 @@ def derive(
     settings, sources = _pg_settings(parsed)
     pg_version = None
     pg_vsource = None
-    for fs in log_files:
+    for fs in sorted(log_files, key=lambda f: _is_clair_db(f.path)):
         if fs.versions.get("postgres"):
             pg_version, pg_vsource = fs.versions["postgres"], f"server log {fs.path}"
             break

@@ -178,3 +178,17 @@ def test_window_without_since_until_neither_starts_late_nor_ends_early(monkeypat
         "starts_late": False,
         "ends_early": False,
     }
+
+
+def test_postgres_facts_describe_quays_database_not_clairs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # an Operator namespace holds both databases: Quay's settings must not be overridden by Clair's
+    b = bundle(
+        tmp_path,
+        {
+            "postgres/registry-quay-database/postgresql.conf": "max_connections = 2000\nshared_buffers = 256MB\n",
+            "postgres/registry-clair-postgres/postgresql.conf": "max_connections = 100\nshared_buffers = 128MB\n",
+        },
+    )
+    pg = facts_of(b, monkeypatch)["postgres"]
+    assert pg["max_connections"] == 2000
+    assert pg["shared_buffers_bytes"] == 256 << 20
