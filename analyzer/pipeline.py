@@ -348,6 +348,9 @@ def _take(
         if redactor is not None and c.kind == "quay_log":
             # USERS_DEBUG traces print LDAP passwords on lines of their own: learn them here
             records = learn_from_records(records, redactor)
+        if progress is not None:
+            path = member.path
+            scanner.on_block = lambda: progress(bundle.budget.input_read, bundle.input_size, path)
         try:
             scanner.feed(
                 c.kind,

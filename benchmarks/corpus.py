@@ -106,6 +106,7 @@ def write_log(out: io.BufferedIOBase, mib: int, error_share: float) -> int:
 
 def make_bundle(path: Path, mib: int, error_share: float = 0.01) -> int:
     """A .tgz in the collect layout holding the generated log; returns the log's size."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     log = path.with_suffix(".log.tmp")
     with log.open("wb") as fh:
         size = write_log(fh, mib, error_share)

@@ -2,8 +2,10 @@
 
 Generates the corpus (benchmarks/corpus.py) into benchmarks/out/ (git-ignored) unless a
 bundle is given, then runs the baseline and the analyzer alternately, several rounds, and
-prints per round and as medians: wall seconds, MB/s of log, peak RSS (from the resource
-module: the children's maximum resident set), and the ratio analyzer / baseline.
+prints per round and as medians: wall seconds, CPU seconds (user + system, every process of
+the run: the analyzer's decompressing child, gzip and grep), MB/s of log, peak RSS (from the
+resource module: the largest resident set among the processes of a run), and the ratio
+analyzer / baseline.
 
     python benchmarks/run.py                       # 1 GiB corpus, 3 rounds
     python benchmarks/run.py --mib 200 --rounds 5
@@ -39,15 +41,15 @@ sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
 
 
-def _run(cmd: list[str] | str, shell: bool = False, env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS of the command in KiB, stdout) of one run in a fresh process."""
+def _run(cmd: list[str] | str, shell: bool = False, env: dict[str, str] | None = None) -> tuple[float, int, str, float]:
+    """(wall seconds, peak RSS in KiB, stdout, CPU seconds) of one run in a fresh process."""
     wrapper = (
         "import resource, subprocess, sys, time, json\n"
         "t = time.perf_counter()\n"
         "p = subprocess.run(json.loads(sys.argv[1]), shell=sys.argv[2] == '1', capture_output=True)\n"
         "dt = time.perf_counter() - t\n"
-        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-        "sys.stdout.write(json.dumps([dt, rss, p.returncode, p.stdout.decode('utf-8', 'replace'), p.stderr.decode('utf-8', 'replace')[-2000:]]))\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "sys.stdout.write(json.dumps([dt, u.ru_maxrss, p.returncode, p.stdout.decode('utf-8', 'replace'), p.stderr.decode('utf-8', 'replace')[-2000:], u.ru_utime + u.ru_stime]))\n"
     )
     arg = json.dumps(cmd)
     out = subprocess.run(
@@ -57,19 +59,19 @@ def _run(cmd: list[str] | str, shell: bool = False, env: dict[str, str] | None =
         env=env,
         check=True,
     )
-    dt, rss, rc, stdout, stderr = json.loads(out.stdout)
+    dt, rss, rc, stdout, stderr, cpu = json.loads(out.stdout)
     if rc not in (0, 1):
         raise SystemExit(f"{cmd!r} failed ({rc}): {stderr}")
     _ = resource
-    return dt, rss, stdout
+    return dt, rss, stdout, cpu
 
 
-def baseline(bundle: Path) -> tuple[float, int, str]:
+def baseline(bundle: Path) -> tuple[float, int, str, float]:
     cmd = f"gzip -dc '{bundle}' | LC_ALL=C grep -c -E -f '{PATTERNS}'"
     return _run(cmd, shell=True)
 
 
-def analyzer(bundle: Path, extra: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+def analyzer(bundle: Path, extra: list[str], env: dict[str, str]) -> tuple[float, int, str, float]:
     cmd = [sys.executable, "-m", "analyzer", str(bundle), "--format", "json", *extra]
     return _run(cmd, env=env)
 
@@ -135,27 +137,28 @@ def main() -> None:
         synthetic_rules(tmp, max(0, args.rules_scale - builtin))
         extra_runs.append((f"analyzer+{args.rules_scale}rules", ["--rules", str(tmp)]))
 
-    rows: dict[str, list[tuple[float, int]]] = {"baseline": []}
+    rows: dict[str, list[tuple[float, int, float]]] = {"baseline": []}
     for name, _ in extra_runs:
         rows[name] = []
     engine = "?"
     for r in range(args.rounds):
-        dt, rss, out = baseline(bundle)
-        rows["baseline"].append((dt, rss))
-        print(f"round {r + 1}: baseline {dt:6.2f} s  {mb / dt:6.0f} MB/s  rss {rss / 1024:5.0f} MB  (grep count {out.strip()})")
+        dt, rss, out, cpu = baseline(bundle)
+        rows["baseline"].append((dt, rss, cpu))
+        print(f"round {r + 1}: baseline {dt:6.2f} s  cpu {cpu:6.2f} s  {mb / dt:6.0f} MB/s  rss {rss / 1024:5.0f} MB  (grep count {out.strip()})")
         for name, extra in extra_runs:
-            dt, rss, out = analyzer(bundle, extra, env)
-            rows[name].append((dt, rss))
+            dt, rss, out, cpu = analyzer(bundle, extra, env)
+            rows[name].append((dt, rss, cpu))
             with contextlib.suppress(ValueError):
                 engine = json.loads(out or "{}").get("analyzer", {}).get("scan_engine", engine)
-            print(f"round {r + 1}: {name:9s} {dt:6.2f} s  {mb / dt:6.0f} MB/s  rss {rss / 1024:5.0f} MB")
-    base = statistics.median(dt for dt, _ in rows["baseline"])
+            print(f"round {r + 1}: {name:9s} {dt:6.2f} s  cpu {cpu:6.2f} s  {mb / dt:6.0f} MB/s  rss {rss / 1024:5.0f} MB")
+    base = statistics.median(dt for dt, _, _ in rows["baseline"])
     print(f"\nscan engine: {engine}")
-    print(f"{'':24s} {'median s':>9s} {'MB/s':>7s} {'peak RSS MB':>12s} {'ratio':>6s}")
+    print(f"{'':24s} {'median s':>9s} {'cpu s':>7s} {'MB/s':>7s} {'peak RSS MB':>12s} {'ratio':>6s}")
     for name, values in rows.items():
-        med = statistics.median(dt for dt, _ in values)
-        rss = max(r for _, r in values) / 1024
-        print(f"{name:24s} {med:9.2f} {mb / med:7.0f} {rss:12.0f} {med / base:6.2f}")
+        med = statistics.median(dt for dt, _, _ in values)
+        cpu = statistics.median(c for _, _, c in values)
+        rss = max(r for _, r, _ in values) / 1024
+        print(f"{name:24s} {med:9.2f} {cpu:7.2f} {mb / med:7.0f} {rss:12.0f} {med / base:6.2f}")
     if tmp is not None:
         shutil.rmtree(tmp, ignore_errors=True)
     _ = time

@@ -56,6 +56,8 @@ class HeadThenRest(io.RawIOBase):
     def __init__(self, head: bytes, rest: BinaryIO) -> None:
         self.head = memoryview(head)
         self.rest = rest
+        # straight into the caller's buffer where the stream can (one copy fewer per read)
+        self._into = getattr(rest, "readinto", None)
 
     def readable(self) -> bool:
         return True
@@ -65,7 +67,11 @@ class HeadThenRest(io.RawIOBase):
             n = min(len(b), len(self.head))
             b[:n] = self.head[:n]
             self.head = self.head[n:]
+            if not self.head:
+                self.head = memoryview(b"")  # let go of the head's bytes
             return n
+        if self._into is not None:
+            return self._into(b) or 0
         data = self.rest.read(len(b))
         b[: len(data)] = data
         return len(data)

@@ -15,10 +15,13 @@ import io
 import lzma
 import os
 import posixpath
+import signal
 import stat
 import struct
+import sys
 import tarfile
 import tempfile
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -29,9 +32,10 @@ from typing import BinaryIO
 from analyzer.bundle.limits import Limits
 
 CHUNK = 1 << 20
-# Decompressing in a separate thread pays off on big inputs; on a damaged one it loses the
-# last block it was working on, so small inputs are read without it.
-THREADED_MIN = 64 << 20
+# Compressed inputs larger than this are decompressed by a child process (_Forked), beside
+# the scan; it gives exactly the same bytes, errors and counts, so only the cost of forking
+# keeps small inputs without it.
+THREADED_MIN = 8 << 20
 # Decompressed bytes asked for at a time: what a damaged stream can lose at its end.
 PASS_CHUNK = 64 << 10
 ARCHIVE_SEP = "!"
@@ -184,6 +188,7 @@ class LimitedStream(io.RawIOBase):
         self.cut: str | None = None
         self.cut_code: str | None = None
         self.on_input = on_input
+        self._into = getattr(inner, "readinto", None)
 
     def readable(self) -> bool:
         return True
@@ -200,7 +205,13 @@ class LimitedStream(io.RawIOBase):
             self._stop_for_limit()
             return 0
         try:
-            data = self.inner.read(min(want, room))
+            if self._into is not None:
+                # straight into the caller's buffer (what read() would return, one copy fewer)
+                n = self._into(memoryview(b)[: min(want, room)]) or 0
+            else:
+                data = self.inner.read(min(want, room))
+                n = len(data)
+                b[:n] = data
         except _LimitHit as hit:
             self.cut = f"{hit.message} (inside this member, after {self.read_bytes} bytes of it)"
             self.cut_code = hit.code
@@ -210,10 +221,8 @@ class LimitedStream(io.RawIOBase):
             self.cut = f"the archive is damaged here ({_describe(exc)}); only the first {self.read_bytes} bytes could be read"
             self.cut_code = "corrupt"
             return 0
-        n = len(data)
         if not n:
             return 0
-        b[:n] = data
         self.read_bytes += n
         self.budget.total += n
         if self.on_input is not None:
@@ -324,20 +333,203 @@ def _compression(head: bytes) -> str | None:
     return None
 
 
-def _decompressor(kind: str, raw: BinaryIO, threaded: bool = False) -> BinaryIO:
+def _decompressor(kind: str, raw: BinaryIO) -> BinaryIO:
     """A decompressing reader: python-isal when present (much faster), else zlib-ng, else stdlib."""
     if kind == "gzip":
-        if threaded:
-            try:
-                from isal import igzip_threaded
-
-                return igzip_threaded.open(raw, "rb", threads=1)  # type: ignore[no-any-return]
-            except ImportError:
-                pass
         return _GzipStream(raw)  # type: ignore[return-value]
     if kind == "xz":
         return lzma.LZMAFile(raw, "rb")  # type: ignore[return-value]
     return bz2.BZ2File(raw, "rb")  # type: ignore[return-value]
+
+
+# What a decompressing child process sends per step: the step's length, the compressed
+# bytes read until then, the input file's bytes read until then.
+_STEP = struct.Struct("<iqq")
+_FAILED = -1  # a step length that says: an error message follows
+_PIPE_SIZE = 1 << 20
+_F_SETPIPE_SZ = 1031  # Linux fcntl command
+
+
+def _child_decompress(
+    read: Callable[[int], bytes],
+    counting: _Counting,
+    input_read: Callable[[], int],
+    out: int,
+) -> None:
+    """The child's whole life: the same reads as in place, each sent with its counts."""
+
+    def send(*parts: bytes) -> None:
+        total = sum(map(len, parts))
+        done = os.writev(out, parts)
+        if done < total:  # the rest of a write the pipe took only in part
+            rest = b"".join(parts)[done:]
+            while rest:
+                rest = rest[os.write(out, rest) :]
+
+    while True:
+        try:
+            data = read(PASS_CHUNK)
+        except BaseException as exc:  # sent to the parent, raised there at the same point
+            message = f"{type(exc).__name__}\0{exc}".encode("utf-8", "replace")
+            send(
+                _STEP.pack(_FAILED, counting.count, input_read()),
+                _STEP.pack(len(message), 0, 0),
+                message,
+            )
+            os.close(out)
+            return
+        send(_STEP.pack(len(data), counting.count, input_read()), data)
+        if not data:
+            os.close(out)
+            return
+
+
+def _error_named(name: str, message: str) -> BaseException:
+    """An exception of the class a child reported (those the reader knows how to take)."""
+    for cls in (*_READ_ERRORS, EOFError, OSError):
+        if cls.__name__ == name:
+            try:
+                return cls(message)
+            except TypeError:
+                break
+    return OSError(f"{name}: {message}")
+
+
+class _Forked(io.RawIOBase):
+    """Decompression in a forked child process, giving exactly what reading it in place gives.
+
+    Decompressing is about a sixth of the work of analyzing a big compressed bundle; a thread
+    would wait for the GIL between its small steps, a child process does not. The child makes the
+    same reads (PASS_CHUNK at a time, `read1` where the decompressor has it, as _Passthrough
+    does) on its copy of the stream and sends each result with the counts taken after it;
+    an error travels after the bytes that came before it and is raised on the read that
+    reaches it, so the ratio guard, the progress and a damaged input see what they would
+    see without the child.
+    """
+
+    def __init__(self, inner: BinaryIO, counting: _Counting, budget: _Budget) -> None:
+        self.inner = inner
+        self.counting = counting
+        self.budget = budget
+        self._count = counting.count
+        self._buf = bytearray(2 * _PIPE_SIZE)  # read from the pipe into this, in place
+        self._pos = self._end = 0
+        self._rest = b""
+        self._ended = False
+        read = getattr(inner, "read1", inner.read)
+        rfd, wfd = os.pipe()
+        with contextlib.suppress(OSError):
+            import fcntl
+
+            fcntl.fcntl(wfd, _F_SETPIPE_SZ, _PIPE_SIZE)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads alive
+            pid = os.fork()
+        if pid == 0:  # the child: decompress, send, and leave without any cleanup of the parent's
+            code = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+                os.close(rfd)
+                _child_decompress(read, counting, lambda: budget.input_read, wfd)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(wfd)
+        self.pid = pid
+        self._pipe = io.FileIO(rfd, "rb")
+
+    def consumed(self) -> int:
+        """Compressed bytes read to produce what this stream has handed out."""
+        return self._count
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self, need: int) -> bool:
+        """At least `need` unread bytes in the buffer; False when the child ended first."""
+        buf = self._buf
+        while self._end - self._pos < need:
+            if self._pos:  # the unread bytes to the front, in place (no new allocation)
+                left = self._end - self._pos
+                buf[:left] = buf[self._pos : self._end]
+                self._pos, self._end = 0, left
+            if len(buf) - self._end < _PIPE_SIZE:
+                buf.extend(bytes(max(need, 2 * _PIPE_SIZE)))  # a step longer than usual
+            with memoryview(buf) as view:
+                got = self._pipe.readinto(view[self._end :])
+            if not got:
+                return False
+            self._end += got
+        return True
+
+    def _take(self, n: int) -> bytes:
+        with memoryview(self._buf) as view:
+            data = bytes(view[self._pos : self._pos + n])
+        self._pos += n
+        return data
+
+    def _next(self) -> bytes:
+        if self._ended:
+            return b""
+        if not self._fill(_STEP.size):
+            self._ended = True
+            raise EOFError("the decompressing process ended before the end of the stream")
+        length, count, input_read = _STEP.unpack_from(self._buf, self._pos)
+        self._pos += _STEP.size
+        self._count = count
+        self.counting.count = count
+        self.budget.input_read = input_read
+        if length == _FAILED:
+            self._ended = True
+            if not self._fill(_STEP.size):
+                raise EOFError("the decompressing process ended before the end of the stream")
+            size = _STEP.unpack_from(self._buf, self._pos)[0]
+            self._pos += _STEP.size
+            text = self._take(size).decode("utf-8", "replace") if self._fill(size) else ""
+            name, _, message = text.partition("\0")
+            raise _error_named(name, message)
+        if not self._fill(length):
+            self._ended = True
+            raise EOFError("the decompressing process ended before the end of the stream")
+        if not length:
+            self._ended = True
+            return b""
+        return self._take(length)
+
+    def read1(self, size: int = -1) -> bytes:
+        """One step's bytes (those reading in place would have given), or the rest of one."""
+        data = self._rest or self._next()
+        if 0 <= size < len(data):
+            self._rest = data[size:]
+            return data[:size]
+        self._rest = b""
+        return data
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        data = self.read1(len(b))
+        n = len(data)
+        b[:n] = data
+        return n
+
+    def close(self) -> None:
+        if self.pid:
+            pid, self.pid = self.pid, 0
+            self._pipe.close()  # a child still writing stops on the broken pipe
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+        super().close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+def _can_fork() -> bool:
+    """Whether a decompressing child can be forked here (Linux: fork is safe and cheap)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def _zlib_module() -> object:
@@ -798,56 +990,85 @@ class Bundle:
             )
             return
         if comp:
-            counting = _Counting(buffered)  # type: ignore[arg-type]
+            opened: list[_Forked] = []
             try:
-                inner = _decompressor(comp, counting, threaded=top and comp == "gzip" and (self.input_size or 0) > THREADED_MIN)  # type: ignore[arg-type]
-                ibuf = io.BufferedReader(_Passthrough(inner), CHUNK)  # type: ignore[arg-type]
-                ihead = ibuf.peek(512)[:512]
-            except _LimitHit as hit:
-                self._stop(hit, path)
-                return
-            except _READ_ERRORS as exc:
-                if top:
-                    raise BundleError(
-                        f"{self.path}: not a readable {comp} file ({_describe(exc)})"
-                    ) from None
-                yield self._skip(
-                    path,
-                    "corrupt",
-                    f"looks {comp}-compressed but cannot be decompressed ({_describe(exc)})",
+                yield from self._compressed(
+                    comp, buffered, path, size, child_depth, guards, top, prefix, opened
                 )
-                return
-            guard = _RatioGuard(lambda: counting.count, self.limits)
-            if _is_tar(ihead):
-                if child_depth > self.limits.max_depth:
-                    yield self._skip(
-                        path,
-                        "depth-limit",
-                        f"archive nested more than {self.limits.max_depth} levels deep; not opened",
-                    )
-                    return
-                if top:
-                    self.kind = "tar"
-                else:
-                    yield _archive_member(path, size)
-                # the ratio guard watches every byte of this stream, read or skipped
-                yield from self._tar_members(
-                    ibuf, prefix=prefix, depth=child_depth, guards=guards, ratio=guard, top=top
-                )
-                return
-            if top:
-                self.kind = "compressed-file"
-                path = _strip_compression_suffix(path)
-            yield Member(
-                path=path,
-                size=None,
-                compressed=True,
-                _stream=LimitedStream(ibuf, self.budget, [*guards, guard]),
-            )  # type: ignore[arg-type]
+            finally:
+                for forked in opened:  # the child stops before the input is closed
+                    forked.close()
             return
         if top:
             self.kind = "file"
         yield Member(path=path, size=size, _stream=LimitedStream(buffered, self.budget, guards))  # type: ignore[arg-type]
+
+    def _compressed(
+        self,
+        comp: str,
+        buffered: BinaryIO,
+        path: str,
+        size: int | None,
+        child_depth: int,
+        guards: list[_RatioGuard],
+        top: bool,
+        prefix: str,
+        opened: list[_Forked],
+    ) -> Iterator[Member]:
+        """A gzip/xz/bz2 stream: a tar inside it, or one compressed file."""
+        counting = _Counting(buffered)  # type: ignore[arg-type]
+        # the compressed bytes behind what the reader has been handed, for the ratio guard
+        consumed: Callable[[], int] = lambda: counting.count  # noqa: E731
+        try:
+            inner = _decompressor(comp, counting)  # type: ignore[arg-type]
+            if top and (self.input_size or 0) > THREADED_MIN and _can_fork():
+                forked = _Forked(inner, counting, self.budget)
+                opened.append(forked)
+                inner, consumed = forked, forked.consumed  # type: ignore[assignment]
+            ibuf = io.BufferedReader(_Passthrough(inner), CHUNK)  # type: ignore[arg-type]
+            ihead = ibuf.peek(512)[:512]
+        except _LimitHit as hit:
+            self._stop(hit, path)
+            return
+        except _READ_ERRORS as exc:
+            if top:
+                raise BundleError(
+                    f"{self.path}: not a readable {comp} file ({_describe(exc)})"
+                ) from None
+            yield self._skip(
+                path,
+                "corrupt",
+                f"looks {comp}-compressed but cannot be decompressed ({_describe(exc)})",
+            )
+            return
+        guard = _RatioGuard(consumed, self.limits)
+        if _is_tar(ihead):
+            if child_depth > self.limits.max_depth:
+                yield self._skip(
+                    path,
+                    "depth-limit",
+                    f"archive nested more than {self.limits.max_depth} levels deep; not opened",
+                )
+                return
+            if top:
+                self.kind = "tar"
+            else:
+                yield _archive_member(path, size)
+            # the ratio guard watches every byte of this stream, read or skipped
+            yield from self._tar_members(
+                ibuf, prefix=prefix, depth=child_depth, guards=guards, ratio=guard, top=top
+            )
+            return
+        if top:
+            self.kind = "compressed-file"
+            path = _strip_compression_suffix(path)
+        yield Member(
+            path=path,
+            size=None,
+            compressed=True,
+            _stream=LimitedStream(ibuf, self.budget, [*guards, guard]),
+        )  # type: ignore[arg-type]
+        return
 
     def _nested_zip(self, path: str, buffered: BinaryIO, depth: int) -> Iterator[Member]:
         """A zip needs random access: copy it (within the member limit) to a private temp file."""

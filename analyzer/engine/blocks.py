@@ -5,6 +5,8 @@ newline, with the same line numbers, the same cut of over-long lines (and the sa
 the source), and the same trailing carriage return removed as `raw_lines`. Reading follows
 `raw_lines` step by step (the same read size, so a line is cut at the same place); only the
 common case, a read holding nothing but ordinary lines, is done without a loop over lines.
+Each block comes with PAD zero bytes after its lines (the classifier reads words past a
+line's end), added in the copy that cuts the block out of its read, so no second copy.
 """
 
 from __future__ import annotations
@@ -15,19 +17,31 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzer.artifacts.base import CHUNK, TextSource
+from analyzer.engine.quaylines import PAD
+
+_PADDING = b"\0" * PAD
 
 
 @dataclass(slots=True)
 class Block:
-    """Whole lines: `buf` holds `count` lines, each followed by a newline; the first is line `first`."""
+    """Whole lines: `buf` holds `count` lines, each followed by a newline; the first is line `first`.
+
+    `padded` is `buf` followed by PAD zero bytes (what the bulk scan reads).
+    """
 
     first: int
-    buf: bytes
+    padded: bytes
     count: int
+    ends: np.ndarray | None = None  # offsets of the newlines in buf, when already found
+
+    @property
+    def buf(self) -> bytes:
+        """The lines alone (a copy; the scan reads `padded`)."""
+        return self.padded[:-PAD]
 
 
 def _ordinary(lines: list[bytes]) -> bytes:
-    return b"\n".join(lines) + b"\n"
+    return b"\n".join(lines) + b"\n" + _PADDING
 
 
 def blocks(src: TextSource) -> Iterator[Block]:
@@ -45,27 +59,36 @@ def blocks(src: TextSource) -> Iterator[Block]:
             last_nl = chunk.rfind(b"\n")
             fast = first_nl >= 0 and not skipping
             if fast:
-                head = carry + chunk[:first_nl] if carry else chunk[:first_nl]
-                body = chunk[first_nl + 1 : last_nl + 1]
-                if len(head) > cap:
+                # the first line (with what the last read left over) and the whole lines after it
+                if len(carry) + first_nl > cap:
                     fast = False
-                elif len(body) > cap:
-                    ends = np.flatnonzero(np.frombuffer(body, np.uint8) == 10)
+                elif last_nl - first_nl > cap:
+                    body = np.frombuffer(chunk, np.uint8, last_nl - first_nl, first_nl + 1)
+                    ends = np.flatnonzero(body == 10)
                     if len(ends) and int(np.max(np.diff(ends, prepend=-1))) - 1 > cap:
                         fast = False
             if fast:
-                buf = head + b"\n" + body
-                if b"\r" in buf:
+                # one copy cuts the whole lines out of the read and pads them
+                mark = len(carry) + last_nl + 1
+                if carry:
+                    buf = b"".join((carry, memoryview(chunk)[: last_nl + 1], _PADDING))
+                else:
+                    buf = b"".join((memoryview(chunk)[: last_nl + 1], _PADDING))
+                # the newlines, found once here for the line count and the classifier
+                ends: np.ndarray | None = np.flatnonzero(np.frombuffer(buf, np.uint8, mark) == 10)
+                count = len(ends)  # type: ignore[arg-type]
+                if buf.find(b"\r", 0, mark) >= 0:
                     # raw_lines drops one carriage return at the end of each line
-                    buf = buf.replace(b"\r\n", b"\n")
-                count = 1 + body.count(b"\n")
-                out = Block(lineno + 1, buf, count)
+                    buf = buf[:mark].replace(b"\r\n", b"\n") + _PADDING
+                    ends = None
+                out = Block(lineno + 1, buf, count, ends)
                 lineno += count
                 carry = b""
                 rest = chunk[last_nl + 1 :]
                 if len(rest) > cap:
                     lineno += 1
-                    out = Block(out.first, out.buf + rest[:cap] + b"\n", out.count + 1)
+                    cut = out.buf + rest[:cap] + b"\n" + _PADDING
+                    out = Block(out.first, cut, out.count + 1)  # ends unknown
                     src._long(lineno)
                     skipping = True
                 else:
@@ -107,4 +130,5 @@ def blocks(src: TextSource) -> Iterator[Block]:
                 yield Block(first, _ordinary(lines), len(lines))
     if carry and not skipping:
         lineno += 1
-        yield Block(lineno, (carry[:-1] if carry.endswith(b"\r") else carry) + b"\n", 1)
+        last = carry[:-1] if carry.endswith(b"\r") else carry
+        yield Block(lineno, last + b"\n" + _PADDING, 1)

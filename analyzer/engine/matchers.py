@@ -140,7 +140,7 @@ class HyperscanMatcher(Matcher):
 
 
 class Re2Matcher(Matcher):
-    """One RE2 alternation of the literals; a line is then searched for each literal it may hold."""
+    """One RE2 alternation of the literals; a line it hits is then asked for all of them at once."""
 
     name = "re2"
 
@@ -157,19 +157,33 @@ class Re2Matcher(Matcher):
         options.encoding = re2.Options.Encoding.LATIN1
         options.max_mem = 64 << 20
         self.any = re2.compile(b"|".join(parts), options) if parts else None
+        # every literal a line holds in one call (the alternation reports one literal where
+        # several overlap); Latin-1 case folding of ASCII literals is ASCII folding
+        self.set = None
+        if parts and getattr(re2, "Set", None) is not None:
+            found = re2.Set.SearchSet(options)
+            for part in parts:
+                found.Add(part)
+            found.Compile()
+            self.set = found
 
     def hits(self, buf: bytes, ends: np.ndarray) -> list[tuple[int, int]]:
         if self.any is None:
             return []
         import numpy as np
 
-        # candidate lines first (one pass), then each literal on those lines only: the
-        # alternation reports one literal where several overlap
-        lines = sorted({int(x) for x in np.searchsorted(ends, [m.start() for m in self.any.finditer(buf)])})
+        # candidate lines first (one pass), then the literals of each of those lines
+        starts = [m.start() for m in self.any.finditer(buf)]
+        if not starts:
+            return []
+        lines = np.unique(np.searchsorted(ends, starts)).tolist()
         out: list[tuple[int, int]] = []
         for li in lines:
             start = int(ends[li - 1]) + 1 if li else 0
             line = buf[start : int(ends[li])]
+            if self.set is not None:
+                out.extend((i, li) for i in self.set.Match(line) or ())
+                continue
             low = None
             for i, lit in enumerate(self.literals):
                 if lit.caseless:

@@ -11,7 +11,8 @@ How it stays exact:
   program and stream, a queue in first-line order, the MAX_PENDING and MAX_GAP bounds), with
   light entries for records nobody needs to see. A run of more than MAX_PENDING consecutive
   record starts leaves a state that depends on that run alone (every older record is closed,
-  no gap can have closed one inside it), so such runs are stepped over as a whole.
+  no gap can have closed one inside it), so such runs are stepped over as a whole; the closed
+  records such a run leaves queued are only counted (`_Dead`), since closing them does nothing.
 * What a record adds to the statistics, the timeline, the versions and to the conditions
   that match every text (`^`) depends only on its first line: for easy lines this is
   computed on arrays, merged with the other records of the block in line order where the
@@ -20,8 +21,11 @@ How it stays exact:
   line is a piece of a raw line (or the record is marked `unsafe` and always searched), so a
   record is built and searched when one of its raw lines holds a literal (one scan of the
   block, matchers.py), when a condition without a literal may take it by its filters, or
-  when it is unsafe. Records are searched when they close, in first-line order, like the
-  reader yields them.
+  when it is unsafe. A one-line record whose line holds none of the whole literals (a
+  literal across a line break has only a piece on one line) is not built at all. Records are
+  searched when they close, in first-line order, like the reader yields them; the record of
+  an easy Python logging line is built from what the classifier read of it (`_light_record`,
+  field for field what quay_log builds).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -48,14 +52,13 @@ KIND = "quay_log"
 # Strings the redactor learns secrets from (redact.learn_from_records): a record holding one
 # is passed on through the reader so that the redactor sees it.
 WATCH = ("simple_bind", "serPassword")
+_WATCH_BYTES = tuple(w.encode() for w in WATCH)
 VERSION_PROBE = "EOL"  # scanner._versions looks for Quay's PostgreSQL end-of-life warning
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 NOTHING: frozenset[int] = frozenset()
-_PADDING = b"\0" * PAD
 _PREFIXES = re.compile(rb"(?m)^([A-Za-z][A-Za-z0-9_.:-]*) (stdout|stderr) \| ")
 SMALL = 4 << 20  # members up to this size are read record by record
-BATCH = 4 << 20  # lines classified and scanned together (array operations pay per call)
 _ERROR_LEVELS = frozenset({3, 4})  # ERROR, CRITICAL: what scanner.ERROR_LEVELS holds for Quay
 
 
@@ -95,6 +98,8 @@ class Plan:
         literals: list[Literal] = []
         roles: list[str] = []
         owners: list[int] = []  # position in `searched` of the condition a literal serves
+        # per searched condition, its whole literals as bytes (caseless ones folded), or None
+        self.full: list[tuple[bytes, ...] | None] = []
         self.caseless = False
         for leaf in leaves:
             if (
@@ -117,7 +122,9 @@ class Plan:
                 raw.append(piece)
             if not raw:
                 self.free.append(leaf)
+                self.full.append(None)
                 continue
+            self.full.append(tuple(text.encode("utf-8") for text in pieces or ()))
             self.caseless |= leaf.ignore_case
             for piece in raw:
                 literals.append(Literal(piece, leaf.ignore_case))
@@ -140,7 +147,7 @@ class Plan:
 class _View:
     """Lines lo..hi-1 of a classified block as Python lists, for the lines read one by one."""
 
-    __slots__ = ("lo", "starts", "ends", "cls", "key", "body", "cand", "want")
+    __slots__ = ("lo", "starts", "ends", "cls", "key", "body", "cand", "want", "level", "ms", "access")
 
     def __init__(
         self, lines: Lines, cand: np.ndarray, want: dict[int, set[int] | None], lo: int, hi: int
@@ -153,6 +160,9 @@ class _View:
         self.key = lines.key[lo:hi].tolist()
         self.body = lines.body[lo:hi].tolist()
         self.cand = cand[lo:hi].tolist()
+        self.level = lines.level[lo:hi].tolist()
+        self.ms = lines.ms[lo:hi].tolist()
+        self.access = lines.access[lo:hi].tolist() if lines.access is not None else None
 
 
 class _Dead:
@@ -171,7 +181,7 @@ class _Dead:
 class Entry:
     """A record in the reader's queue: built (`pending`) or only known by its first line (`raw`)."""
 
-    __slots__ = ("line", "key", "last", "closed", "pending", "raw", "cand", "unsafe", "want")
+    __slots__ = ("line", "key", "last", "closed", "pending", "raw", "cand", "unsafe", "want", "light")
 
     def __init__(
         self,
@@ -182,8 +192,12 @@ class Entry:
         cand: bool = False,
         unsafe: bool = False,
         want: set[int] | None = NOTHING,
+        light: tuple[int, int, int] | None = None,
     ) -> None:
         self.want = set(want) if want is not None else None  # conditions its lines' literals name
+        # a Python logging line's level code, time in ms and body offset: enough to build
+        # its record without quay_log's regexes
+        self.light = light
         self.line = line
         self.key = key
         self.last = line
@@ -237,22 +251,27 @@ class QuayBulk:
 
     # -- the walk ------------------------------------------------------------------------
 
-    def run(self) -> Iterator[Record]:
+    def run(self, head: bytes | None = None, rest: BinaryIO | None = None) -> Iterator[Record]:
         """Read the member; yield the records the redactor must see.
 
-        A small member is read record by record (the bulk machinery would cost more than it
-        saves): its first bytes tell.
+        `head` is the member's first bytes when the caller has read them already (and `rest`
+        the stream they came from). A small member is read record by record (the bulk
+        machinery would cost more than it saves): its first bytes tell.
         """
         src = self.src
-        fh = src.opener()
-        head = fh.read(SMALL + 1)
+        fh = src.opener() if rest is None else rest
+        if head is None:
+            head = b""
+        if len(head) <= SMALL:
+            head += fh.read(SMALL + 1 - len(head))
         if len(head) <= SMALL:
             fh.close()
             yield from self._small(head)
             return
+        first = head
         chained = TextSource(
             path=src.path,
-            opener=lambda: head_then_rest(head, fh),
+            opener=lambda: head_then_rest(first, fh),
             max_line_bytes=src.max_line_bytes,
             max_text_bytes=src.max_text_bytes,
         )
@@ -276,23 +295,15 @@ class QuayBulk:
 
     def _blocks(self, src: TextSource) -> Iterator[Record]:
         self.scanner._bulk_kinds.add(KIND)
-        batch: list[bytes] = []
-        first = 1
-        size = 0
         for block in blocks(src):
-            if not batch:
-                first = block.first
-            batch.append(block.buf)
-            size += len(block.buf)
-            if size < BATCH:
-                continue
-            self._block(first, b"".join(batch + [_PADDING]))
-            batch, size = [], 0
+            # a block of about 1 MiB is read at a time: large enough for array operations to
+            # pay, small enough to stay in the caches
+            self._block(block.first, block.padded, block.ends)
+            if self.scanner.on_block is not None:
+                self.scanner.on_block()
             if self.out:
                 yield from self.out
                 self.out = []
-        if batch:
-            self._block(first, b"".join(batch + [_PADDING]))
         for entry in self.queue:
             if type(entry) is Entry:
                 entry.closed = True
@@ -300,19 +311,24 @@ class QuayBulk:
         yield from self.out
         self.out = []
 
-    def _block(self, first: int, padded: bytes) -> None:
-        """One batch of whole lines (followed by PAD zero bytes)."""
+    def _block(self, first: int, padded: bytes, ends: np.ndarray | None = None) -> None:
+        """One batch of whole lines (followed by PAD zero bytes), and its newlines if known."""
         buf = padded  # line slices never reach the padding
         size = len(padded) - PAD
         clean = padded.isascii() and padded.find(b"\x00", 0, size) < 0 and b"\r" not in padded
         if first == 1:
             self._prelearn(padded)
-        lines = self.classifier.classify(padded, clean)
+        lines = self.classifier.classify(padded, clean, ends)
         n = len(lines.ends)
         if first == 1 and n:
             lines.cls[0] = OTHER  # a byte-order mark on line 1 is quay_log's business
             lines.key[0] = -1
         self._nginx(buf, lines)
+        # a message longer than MAX_CHARS is cut in the record's text with a note the line
+        # does not hold: such records are built and searched whatever their literals
+        long = (lines.ends - lines.starts) > quay_log.MAX_CHARS
+        if long.any():
+            lines.cls[long & (lines.cls == EASY)] = OTHER
         cand = np.zeros(n, bool)
         versions: set[int] = set()
         want: dict[int, set[int] | None] = {}
@@ -334,7 +350,14 @@ class QuayBulk:
                 want[li] = None
         easy = lines.cls == EASY
         if self.plan.free and easy.any():
-            cand |= easy & self._filter_mask(self.plan.free, lines)
+            # a condition without literal may take these by its filters: they name it
+            free = easy & self._filter_mask(self.plan.free, lines)
+            cand |= free
+            free_pos = self.plan.free_pos
+            for li in np.flatnonzero(free).tolist():
+                got = want.setdefault(li, set())
+                if got is not None:
+                    got |= free_pos
         starts: list[tuple[int, Record]] = []  # records built at their first line, by line index
         self._walk(first, buf, lines, cand, want, starts)
         self._at_start(first, buf, lines, versions, starts)
@@ -363,8 +386,6 @@ class QuayBulk:
         idx, b, e = idx[keep], b[keep], e[keep]
         if not len(idx):
             return
-        # such lines are printable ASCII, so one Latin-1 decoding of the block keeps their offsets
-        text = buf.decode("latin-1")
         match = quay_log._NGINX_ACCESS.match
         clf = quay_log.parse_clf
         times = self._clf_times  # many requests share a second: parse each stamp once
@@ -373,7 +394,7 @@ class QuayBulk:
         hits: list[int] = []
         stamps: list[int] = []
         for i, start, end in zip(idx.tolist(), b.tolist(), e.tolist(), strict=True):
-            m = match(text, start, end)
+            m = match(buf[start:end].decode("ascii"))  # a known program's lines are ASCII
             if m is None:
                 continue
             stamp = m.group(4)
@@ -387,6 +408,8 @@ class QuayBulk:
             stamps.append(ms)
         if hits:
             at = np.array(hits, np.int64)
+            lines.access = np.zeros(len(lines.cls), bool)
+            lines.access[at] = True
             lines.cls[at] = EASY
             lines.level[at] = 1  # access lines are INFO whatever their status
             lines.ms[at] = np.array(stamps, np.int64)
@@ -435,8 +458,16 @@ class QuayBulk:
         hit = view.cand[k]
         wanted = view.want.get(i, NOTHING)
         if c == EASY:
+            light = None
+            if view.access is None or not view.access[k]:
+                light = (view.level[k], view.ms[k], view.body[k] - s)
             entry = Entry(
-                n, self.classifier.key_tuples[view.key[k]], raw=buf[s:e], cand=hit, want=wanted
+                n,
+                self.classifier.key_tuples[view.key[k]],
+                raw=buf[s:e],
+                cand=hit,
+                want=wanted,
+                light=light,
             )
             self._begin(entry)
             self._ready(n)
@@ -542,11 +573,53 @@ class QuayBulk:
     def _built(self, entry: Entry) -> quay_log._Pending:
         """The entry's record, built from its first line if it was not yet."""
         if entry.pending is None:
-            info = quay_log.read_line(entry.line, decode(entry.raw or b""))
-            rec, _extra = quay_log.new_record(info, entry.line)
+            rec = self._light_record(entry) if entry.light is not None else None
+            if rec is None:
+                info = quay_log.read_line(entry.line, decode(entry.raw or b""))
+                rec, _extra = quay_log.new_record(info, entry.line)
             entry.pending = quay_log._Pending(rec=rec, key=entry.key, last=entry.last)
             entry.raw = None
         return entry.pending
+
+    @staticmethod
+    def _light_of(lines: Lines, i: int) -> tuple[int, int, int] | None:
+        """What _light_record needs of an easy line, None for an nginx access line."""
+        if lines.access is not None and lines.access[i]:
+            return None
+        return int(lines.level[i]), int(lines.ms[i]), int(lines.body[i] - lines.starts[i])
+
+    @staticmethod
+    def _light_record(entry: Entry) -> Record | None:
+        """The record quay_log builds for an easy Python logging line, from what the classifier
+        checked: `YYYY-MM-DD HH:MM:SS,mmm [pid] [LEVEL] [logger] message` behind the prefix.
+
+        gunicorn.access lines (quay_log reads their message further) are left to quay_log.
+        """
+        assert entry.light is not None
+        code, ms, at = entry.light
+        body = (entry.raw or b"")[at:]
+        pid_end = body.find(b"]", 25)
+        level = LEVEL_NAMES[code]
+        start = pid_end + 6 + len(level)  # after `] [LEVEL] [`
+        close = body.find(b"]", start)
+        logger = body[start:close].decode("ascii")
+        if logger == "gunicorn.access":
+            return None
+        message_at = close + 2 if body[close + 1 : close + 2] == b" " else close + 1
+        program, stream = entry.key
+        rec = Record(
+            line=0,  # as quay_log makes it (its end line is set when the record closes)
+            message=body[message_at:].decode("ascii"),
+            time=_time(ms),
+            program=program,
+            stream=stream,
+            level=level,
+            logger=logger or None,
+            pid=int(body[25:pid_end]),
+            fields={"format": "python"},
+        )
+        rec.line = entry.line
+        return rec
 
     def _attach(
         self, entry: Entry, n: int, body: str, hit: bool, wanted: set[int] | None
@@ -568,6 +641,8 @@ class QuayBulk:
         if entry.pending is None:
             if not entry.cand:
                 return
+            if entry.want is not None and not entry.want & plan.free_pos and self._inert(entry):
+                return
             self._built(entry)
         pending = entry.pending
         assert pending is not None
@@ -585,6 +660,28 @@ class QuayBulk:
         text = rec.text
         if any(w in text for w in WATCH):
             self.out.append(rec)
+
+    def _inert(self, entry: Entry) -> bool:
+        """Whether a one-line record read in bulk can be left unbuilt: no literal of a condition
+        its line named, and no word the redactor watches, is on the line.
+
+        Its text is a piece of that line (the message after the logging header; over-long lines
+        are never read in bulk), so a literal missing from the line is missing from the text:
+        one the line holds only across a line break (`_health\n`) is such a case.
+        """
+        raw = entry.raw or b""
+        low: bytes | None = None
+        full = self.plan.full
+        for k in entry.want or ():
+            for text in full[k] or ():
+                if self.plan.searched[k].ignore_case:
+                    if low is None:
+                        low = raw.lower()
+                    if text in low:
+                        return False
+                elif text in raw:
+                    return False
+        return not any(w in raw for w in _WATCH_BYTES)
 
     def _step_over(
         self,
@@ -621,7 +718,12 @@ class QuayBulk:
             i = a + j
             s, e = int(starts[i]), int(ends[i])
             entry = Entry(
-                first + i, key_tuples[int(keys[j])], raw=buf[s:e], cand=True, want=want.get(i, NOTHING)
+                first + i,
+                key_tuples[int(keys[j])],
+                raw=buf[s:e],
+                cand=True,
+                want=want.get(i, NOTHING),
+                light=self._light_of(lines, i),
             )
             entry.closed = True
             self._close(entry)
@@ -641,6 +743,7 @@ class QuayBulk:
                 raw=buf[s:e],
                 cand=bool(cand[i]),
                 want=want.get(i, NOTHING),
+                light=self._light_of(lines, i),
             )
             if last_of_key[j]:
                 self.open[entry.key] = entry
@@ -694,14 +797,18 @@ class QuayBulk:
         firsts: dict[tuple[str, str], int] = {}
         counts: Counter[tuple[str, str]] = Counter()
         if len(easy):
-            for code, pos, cnt in zip(*np.unique(lvl, return_index=True, return_counts=True), strict=True):
-                name = LEVEL_NAMES[int(code)]
-                firsts.setdefault(("level", name), int(easy[pos]))
-                counts[("level", name)] += int(cnt)
-            for code, pos, cnt in zip(*np.unique(key, return_index=True, return_counts=True), strict=True):
-                name = programs[int(code)]
-                firsts.setdefault(("program", name), int(easy[pos]))
-                counts[("program", name)] += int(cnt)
+            # where a name first appears matters only for names the Counter does not hold yet
+            for what, codes, names, known in (
+                ("level", lvl, LEVEL_NAMES, stats.levels),
+                ("program", key, programs, stats.programs),
+            ):
+                per_code = np.bincount(codes.astype(np.intp))
+                for code in np.flatnonzero(per_code).tolist():
+                    name = names[code]
+                    counts[(what, name)] += int(per_code[code])
+                    firsts[(what, name)] = (
+                        -1 if name in known else int(easy[int(np.argmax(codes == code))])
+                    )
             lo, hi = int(ms.min()), int(ms.max())
             for t in (_time(lo), _time(hi)):
                 if stats.first_time is None or t < stats.first_time:
@@ -726,7 +833,7 @@ class QuayBulk:
             target[name] += counts[(what, name)]
         # the timeline and the versions, record by record in line order (both are order-bound)
         events: list[tuple[int, int, Record | None]] = []
-        err = easy[np.isin(lvl, list(_ERROR_LEVELS))] if len(easy) else easy
+        err = easy[lvl >= min(_ERROR_LEVELS)] if len(easy) else easy  # ERROR, CRITICAL: the top codes
         events.extend((int(i), 0, None) for i in err)
         ver = sorted(i for i in versions if lines.cls[i] == EASY)
         events.extend((i, 1, None) for i in ver)
@@ -906,7 +1013,7 @@ class QuayBulk:
             if leaf.within_s is not None:
                 secs, cnts = np.unique(_seconds(ms), return_counts=True)
                 for sec, cnt in zip(secs.tolist(), cnts.tolist(), strict=True):
-                    acc.seconds[sec] += cnt
+                    acc.count_second(sec, cnt)
         if last_e > last_b:
             self._hit(leaf, self._easy_record(first, buf, lines, last_e))
         else:

@@ -120,7 +120,10 @@ _EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
 def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Days since the epoch of each date, -1 where it is no valid date (as datetime() judges)."""
     packed = (year << 11) | (month << 7) | day  # day has two digits: up to 99
-    uniq, inverse = np.unique(packed, return_inverse=True)
+    if len(packed) and (packed == packed[0]).all():  # the usual block: one day
+        uniq, inverse = packed[:1], np.zeros(len(packed), np.intp)
+    else:
+        uniq, inverse = np.unique(packed, return_inverse=True)
     out = np.empty(len(uniq), np.int64)
     for k, v in enumerate(uniq.tolist()):  # a block spans few days: one Python call per day
         try:
@@ -141,6 +144,7 @@ class Lines:
     level: np.ndarray  # index into LEVEL_NAMES (EASY lines)
     ms: np.ndarray  # milliseconds since the epoch (EASY lines)
     body: np.ndarray  # offset of the body after the prefix (EASY and CONT lines)
+    access: np.ndarray | None = None  # EASY lines that are nginx access lines (set by the caller)
 
 
 class Classifier:
@@ -151,6 +155,7 @@ class Classifier:
         self.key_tuples: list[tuple[str, str]] = []
         self.programs: list[str] = []
         self._index: dict[bytes, int] = {}
+        self._words: list[list[tuple[int, np.uint64, np.uint64]]] = []  # each key as (offset, word, mask)
         self._eq: np.ndarray | None = None  # reused comparison buffer
 
     def learn(self, prefix: bytes, program: str, stream: str) -> None:
@@ -163,16 +168,21 @@ class Classifier:
         self.keys.append(prefix)
         self.key_tuples.append((program, stream))
         self.programs.append(program)
+        self._words.append([(off, *_word(prefix[off : off + 8])) for off in range(0, len(prefix), 8)])
 
-    def classify(self, padded: bytes, clean: bool) -> Lines:
-        """Classify the lines of `padded` (every line ends with a newline; PAD zero bytes follow)."""
+    def classify(self, padded: bytes, clean: bool, ends: np.ndarray | None = None) -> Lines:
+        """Classify the lines of `padded` (every line ends with a newline; PAD zero bytes follow).
+
+        `ends` are the offsets of its newlines when the caller has found them already.
+        """
         size = len(padded) - PAD
         a = np.frombuffer(padded, np.uint8)
-        if self._eq is None or len(self._eq) < size:
-            self._eq = np.empty(max(size, 1 << 20), bool)
-        eq = self._eq[:size]
-        np.equal(a[:size], 10, out=eq)
-        ends = np.flatnonzero(eq)
+        if ends is None:
+            if self._eq is None or len(self._eq) < size:
+                self._eq = np.empty(max(size, 1 << 20), bool)
+            eq = self._eq[:size]
+            np.equal(a[:size], 10, out=eq)
+            ends = np.flatnonzero(eq)
         n = len(ends)
         starts = np.empty(n, np.int64)
         if n:
@@ -196,22 +206,24 @@ class Classifier:
         lengths = ends - starts
         found: list[np.ndarray] = []
         bodies: list[np.ndarray] = []
-        for k, prefix in enumerate(self.keys):
-            value, mask = _word(prefix[:8])
-            cand = np.flatnonzero((first & mask) == value)
-            if len(prefix) > 8 and len(cand):
-                cand = cand[lengths[cand] >= len(prefix)]
-            for off in range(8, len(prefix), 8):
-                if not len(cand):
-                    break
-                value, mask = _word(prefix[off : off + 8])
-                cand = cand[(words[starts[cand] + off] & mask) == value]
-            if len(cand) and len(prefix) <= 8:
-                cand = cand[lengths[cand] >= len(prefix)]
+        for k, parts in enumerate(self._words):
+            # every byte of the prefix is compared, so a shorter line (its newline inside the
+            # prefix) never matches; only a prefix longer than the padding needs a length test
+            size_k = len(self.keys[k])
+            _off, value, mask = parts[0]
+            cand = np.flatnonzero((first & mask) == value if size_k < 8 else first == value)
+            if not len(cand):
+                continue
+            if size_k > PAD - 16:
+                cand = cand[lengths[cand] >= size_k]
+            at = starts[cand]
+            for off, value, mask in parts[1:]:
+                ok = (words[at + off] & mask) == value
+                cand, at = cand[ok], at[ok]
             if len(cand):
                 key[cand] = k
                 found.append(cand)
-                bodies.append(starts[cand] + len(prefix))
+                bodies.append(at + size_k)
         if not found:
             return out
         known = np.concatenate(found)

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from analyzer.artifacts.base import Record, TextSource, claiming, head_then_rest
+from analyzer.artifacts.base import Record, TextSource, claiming
 from analyzer.engine import literals as lit
 from analyzer.engine import matchers
 from analyzer.engine.rules import Cond, Rule
@@ -114,6 +114,12 @@ class Hit:
         return Evidence(path=self.path, line=self.line, key=None, excerpt=self.excerpt)
 
 
+# Distinct seconds a condition with `within` keeps in a dict; past this they are packed into
+# sorted arrays (16 bytes a second instead of about 100), so a match every second for weeks
+# stays in a few MB.
+SECONDS_DICT_MAX = 1 << 16
+
+
 @dataclass(slots=True)
 class Accumulator:
     """What the scan keeps for one (condition, group)."""
@@ -124,7 +130,8 @@ class Accumulator:
     samples: list[Hit] = field(default_factory=list)
     files: Counter[str] = field(default_factory=Counter)
     programs: Counter[str] = field(default_factory=Counter)
-    seconds: Counter[int] = field(default_factory=Counter)
+    recent_seconds: Counter[int] = field(default_factory=Counter)
+    packed_seconds: tuple[Any, Any] | None = None  # sorted seconds and their counts (numpy)
     first_time: datetime | None = None
     last_time: datetime | None = None
 
@@ -145,23 +152,70 @@ class Accumulator:
             if self.last_time is None or t > self.last_time:
                 self.last_time = t
             if keep_seconds:
-                self.seconds[int(t.timestamp())] += 1
+                self.count_second(int(t.timestamp()))
+
+    def count_second(self, second: int, n: int = 1) -> None:
+        """Count n timed matches in this second since the epoch (for `within`)."""
+        recent = self.recent_seconds
+        recent[second] += n
+        if len(recent) > SECONDS_DICT_MAX:
+            self._pack_seconds()
+
+    def _pack_seconds(self) -> None:
+        import numpy as np
+
+        recent = self.recent_seconds
+        keys = np.fromiter(recent.keys(), np.int64, len(recent))
+        counts = np.fromiter(recent.values(), np.int64, len(recent))
+        if self.packed_seconds is not None:
+            keys = np.concatenate((self.packed_seconds[0], keys))
+            counts = np.concatenate((self.packed_seconds[1], counts))
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        summed = np.zeros(len(uniq), np.int64)
+        np.add.at(summed, inverse.reshape(-1), counts)
+        self.packed_seconds = (uniq, summed)
+        recent.clear()
+
+    @property
+    def seconds(self) -> Counter[int]:
+        """Timed matches per second since the epoch, packed ones included."""
+        out: Counter[int] = Counter()
+        if self.packed_seconds is not None:
+            keys, counts = self.packed_seconds
+            out.update(dict(zip(keys.tolist(), counts.tolist(), strict=True)))
+        out.update(self.recent_seconds)
+        return out
 
     def window_max(self, within_s: float) -> int:
         """Most matches inside any window of `within_s` seconds (timed matches only)."""
-        if not self.seconds:
+        if self.packed_seconds is not None:
+            return self._packed_window_max(within_s)
+        seconds = self.recent_seconds
+        if not seconds:
             return 0
-        keys = sorted(self.seconds)
+        keys = sorted(seconds)
         best = total = 0
         lo = 0
         for hi, k in enumerate(keys):
-            total += self.seconds[k]
+            total += seconds[k]
             while k - keys[lo] >= within_s:
-                total -= self.seconds[keys[lo]]
+                total -= seconds[keys[lo]]
                 lo += 1
             best = max(best, total)
             _ = hi
         return best
+
+    def _packed_window_max(self, within_s: float) -> int:
+        """window_max over the packed seconds, with the same windows, on arrays."""
+        import numpy as np
+
+        self._pack_seconds()  # the recent ones join the packed ones
+        assert self.packed_seconds is not None
+        keys, counts = self.packed_seconds
+        # a window ends at each second k and starts at the first second above k - within_s
+        lo = np.searchsorted(keys, keys - within_s, side="right")
+        sums = np.concatenate(([0], np.cumsum(counts)))
+        return int((sums[1:] - sums[lo]).max())
 
 
 @dataclass(slots=True)
@@ -188,18 +242,6 @@ TIMELINE_MAX_KEYS = 200_000  # (minute, component) pairs; a week of logs of 20 c
 GROUPS_MAX = 200  # groups kept per condition; later ones are counted as "(other)"
 BULK_KINDS = frozenset({"quay_log"})  # kinds with a bulk reader (quayfast.py)
 SMALL_MEMBER = 4 << 20  # members up to this size are read record by record
-
-
-def _sized(src: TextSource, head: bytes, rest: Any) -> TextSource:
-    """The source again, its first bytes (already read to size it) put back in front."""
-    out = TextSource(
-        path=src.path,
-        opener=lambda: head_then_rest(head, rest),
-        max_line_bytes=src.max_line_bytes,
-        max_text_bytes=src.max_text_bytes,
-    )
-    out.notes = src.notes  # notes of the bulk read land on the member's own source
-    return out
 
 
 _PG_VERSION = re.compile(r"starting PostgreSQL (\d+(?:\.\d+)?)")
@@ -241,6 +283,8 @@ class LogScanner:
         self.bulk_engine = matchers.available()
         self._bulk_kinds: set[str] = set()  # kinds whose members the bulk reader took
         self._plans: dict[tuple[str, tuple[int, ...]], Any] = {}
+        # called once per block of a bulk scan (the record-by-record path reports per record)
+        self.on_block: Callable[[], None] | None = None
         # error records per (minute since the epoch, component): the report's timeline
         self.error_minutes: Counter[tuple[int, str]] = Counter()
         self.error_minutes_dropped = 0
@@ -306,15 +350,8 @@ class LogScanner:
             return self._small_member(kind, path, src, head, stats, leaves)
         from analyzer.engine import quayfast
 
-        sized = _sized(src, head, fh)
-
-        def run() -> Iterator[Record]:
-            try:
-                yield from quayfast.QuayBulk(self, None, path, sized, stats, leaves).run()
-            finally:
-                src.long_lines += sized.long_lines
-
-        return run()
+        # the bulk reader goes on from the bytes read here: no second look at the member
+        return quayfast.QuayBulk(self, None, path, src, stats, leaves).run(head, fh)
 
     def _small_member(
         self, kind: str, path: str, src: TextSource, head: bytes, stats: FileStats, leaves: list[LogLeaf]

@@ -424,3 +424,179 @@ def test_match_everything_detection() -> None:
         assert re.search(pattern, "anything").start() == 0  # type: ignore[union-attr]
     for pattern in (r"\S", ".", "$", r"\b", "(?=a)", "x"):
         assert not matches_everything(pattern), pattern
+
+
+# --- cases added with the second round of speed work --------------------------------------
+
+
+def test_long_python_line_is_searched_like_the_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_blocks: None
+) -> None:
+    """A logging line whose message is longer than MAX_CHARS gets a cut note in its text."""
+    lines = corpus(1, 3000, 0.02).split(b"\n")
+    long = b"gunicorn-web stdout | 2026-11-26 00:10:18,452 [15254] [DEBUG] [data.model] "
+    long += b"x" * (quay_log.MAX_CHARS + 10)
+    data = b"\n".join(lines[:1500] + [long] + lines[1500:])
+    rule_list = rules(tmp_path)
+    ref, _, _ = scan("reference", data, rule_list, monkeypatch)
+    got, _, _ = scan("auto", data, rule_list, monkeypatch)
+    assert got == ref
+    assert ref["results"][("TST009", 0)]  # the note is what TST009 finds
+
+
+def test_one_line_records_with_a_piece_of_a_literal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_blocks: None
+) -> None:
+    """Lines that hold the line-sized piece of a literal spanning lines are not searched in
+    bulk; lines that hold a whole literal in their logging header still are."""
+    head = "gunicorn-web stdout | 2026-11-26 00:10:18,452 [15254] [DEBUG] [app] "
+    body = [
+        head + "Ending request: (/health/instance) {'endpoint': 'web.instance_health'}",
+        head.replace("[app]", "[Skopeo [STDERR]:]") + "no literal in the message",
+        head + "Traceback (most recent call last):",
+        head.replace("[DEBUG]", "[ERROR]") + "Security scanner endpoint responded with 404",
+    ]
+    data = ("\n".join(body * 400) + "\n").encode()
+    rule_list = rules(tmp_path)  # the built-in rules and the test rules
+    ref, _, _ = scan("reference", data, rule_list, monkeypatch)
+    got, _, _ = scan("auto", data, rule_list, monkeypatch)
+    assert got == ref
+
+
+_OLD_QUOTED = r'"((?:[^"\\]|\\.)*)"'
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='ab "\\\n', max_size=30))
+def test_quoted_fields_read_as_before(text: str) -> None:
+    """quay_log's quoted-field pattern (a run between escapes) takes what the branch form took."""
+    for tail in ("", ' 200 5 "-" "x"'):
+        s = '"' + text + tail
+        old = re.match(_OLD_QUOTED + " ?", s)
+        new = re.match(quay_log._QUOTED + " ?", s)
+        assert (old and old.groups()) == (new and new.groups())
+        assert (old and old.end()) == (new and new.end())
+
+
+def _read_members(path: Path, threaded_min: int, limits: Any = None) -> Any:
+    """What the reader gives for a bundle: members' bytes, cuts, issues."""
+    from analyzer.bundle import Bundle, Limits
+    from analyzer.bundle import reader as reader_mod
+
+    old = reader_mod.THREADED_MIN
+    reader_mod.THREADED_MIN = threaded_min
+    try:
+        with Bundle(path, limits or Limits()) as b:
+            got = []
+            for m in b.members():
+                data = m.open().read() if m.skipped is None else None
+                got.append((m.path, m.skipped_code, data, m.cut, m.cut_code))
+            return got, [(i.code, i.path, i.message) for i in b.issues], b.budget.input_read
+    finally:
+        reader_mod.THREADED_MIN = old
+
+
+def _tgz(members: dict[str, bytes], mode: str = "w:gz") -> bytes:
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode) as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@pytest.mark.skipif(not __import__("analyzer.bundle.reader", fromlist=["x"])._can_fork(), reason="no fork")
+@pytest.mark.parametrize(
+    "case",
+    ["intact", "truncated", "flipped", "bomb", "total-limit", "gz-file", "xz", "garbage-after"],
+)
+def test_forked_decompression_reads_what_reading_in_place_reads(case: str, tmp_path: Path) -> None:
+    """The child process that decompresses big inputs changes no byte, cut, count or issue."""
+    from analyzer.bundle import Limits
+
+    rnd = random.Random(8)
+    log = corpus(2, 4000, 0.6)
+    noise = bytes(rnd.getrandbits(8) for _ in range(300_000))
+    limits = None
+    if case == "intact":
+        data = _tgz({"quay/logs/current.log": log, "noise.bin": noise})
+    elif case == "truncated":
+        full = _tgz({"a.log": log, "noise.bin": noise})
+        data = full[: len(full) * 2 // 3]
+    elif case == "flipped":
+        full = bytearray(_tgz({"a.log": log * 3, "noise.bin": noise}))
+        for k in range(200, 260):
+            full[len(full) // 3 + k] ^= 0x5A
+        data = bytes(full)
+    elif case == "bomb":
+        data = _tgz({"zeros.log": b"\0" * (24 << 20), "after.log": log})
+        limits = Limits(max_ratio=50, ratio_floor=1 << 20)
+    elif case == "total-limit":
+        data = _tgz({"a.log": log, "b.log": log, "c.log": log})
+        limits = Limits(max_total_bytes=len(log) * 2 - 12345)
+    elif case == "gz-file":
+        import gzip
+
+        data = gzip.compress(log)
+    elif case == "xz":
+        data = _tgz({"a.log": log, "noise.bin": noise}, "w:xz")
+    else:
+        data = _tgz({"a.log": log}) + b"\0" * 1000 + b"not gzip at all"
+    name = "bundle.gz" if case == "gz-file" else "bundle.tgz"
+    path = tmp_path / name
+    path.write_bytes(data)
+    in_place = _read_members(path, 1 << 62, limits)
+    forked = _read_members(path, 0, limits)
+    assert forked == in_place
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seconds=st.lists(st.tuples(st.integers(-50, 400), st.integers(1, 3)), max_size=200),
+    within=st.sampled_from([0.5, 1.0, 7.0, 60.0, 600.0]),
+)
+def test_packed_seconds_give_the_same_windows(seconds: list[tuple[int, int]], within: float) -> None:
+    """Seconds packed into arrays (a condition matching in very many seconds) count the same."""
+    plain, packed = scanner_mod.Accumulator(), scanner_mod.Accumulator()
+    old = scanner_mod.SECONDS_DICT_MAX
+    for sec, n in seconds:
+        plain.count_second(sec, n)
+    scanner_mod.SECONDS_DICT_MAX = 4
+    try:
+        for sec, n in seconds:
+            packed.count_second(sec, n)
+        assert packed.seconds == plain.seconds
+        assert packed.window_max(within) == plain.window_max(within)
+    finally:
+        scanner_mod.SECONDS_DICT_MAX = old
+
+
+def test_light_records_are_quay_log_records() -> None:
+    """The records the bulk reader builds itself for easy lines equal quay_log's, field for field."""
+    lines = real_lines()
+    lines += [
+        "gcworker stdout | 2024-02-29 23:59:59,999 [7] [CRITICAL] [] no logger, no space",
+        "gcworker stdout | 2024-02-29 23:59:59,999 [7] [WARNING] [a.b]",
+        "gcworker stdout | 2024-02-29 23:59:59,999 [7] [ERROR] [a.b]  two spaces",
+    ]
+    c, out, buf = _classified(lines)
+    checked = 0
+    for i, text in enumerate(lines):
+        if out.cls[i] != EASY:
+            continue
+        s, e = int(out.starts[i]), int(out.ends[i])
+        light = quayfast.QuayBulk._light_of(out, i)
+        if light is None:
+            continue
+        entry = quayfast.Entry(i + 2, c.key_tuples[out.key[i]], raw=buf[s:e], light=light)
+        got = quayfast.QuayBulk._light_record(entry)
+        if got is None:
+            continue  # gunicorn.access: left to quay_log
+        want, _ = quay_log.new_record(quay_log.read_line(i + 2, text), i + 2)
+        assert got == want, text
+        checked += 1
+    assert checked > 500
