@@ -250,7 +250,6 @@ def test_unreadable_inputs_raise_bundle_error(tmp_path: Path, setup, message: st
 def test_garbage_gzip_raises_bundle_error(tmp_path: Path) -> None:
     p = tmp_path / "bad.tgz"
     p.write_bytes(b"\x1f\x8b\x08\x00" + b"garbage" * 10)
-    with pytest.raises(BundleError):
-        with Bundle(p) as b:
-            for m in b.members():
-                m.open().read()
+    with pytest.raises(BundleError), Bundle(p) as b:
+        for m in b.members():
+            m.open().read()
