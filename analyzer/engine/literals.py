@@ -69,21 +69,11 @@ def _seq(items: Any) -> frozenset[str] | None:
 
 
 def required_literals(pattern: str, ignore_case: bool = False) -> frozenset[str] | None:
-    """Strings of which every match contains at least one, or None when unknown."""
-    flags = re.IGNORECASE if ignore_case else 0
-    try:
-        parsed = P.parse(pattern, flags)
-    except re.error:
-        return None
-    if parsed.state.flags & re.IGNORECASE:
-        ignore_case = True
-    found = _seq(list(parsed))
+    """Strings of which every match contains at least one, or None when unknown or too short
+    to be worth testing (the record-by-record prefilter)."""
+    found = raw_literals(pattern, ignore_case)
     if not found or min(map(len, found)) < MIN_USEFUL:
         return None
-    if ignore_case:
-        if not all(s.isascii() for s in found):
-            return None  # re folds non-ASCII letters differently from str.lower()
-        return frozenset(s.lower() for s in found)
     return found
 
 
