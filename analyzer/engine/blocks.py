@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzer.artifacts.base import CHUNK, TextSource
+from analyzer.engine import native
 from analyzer.engine.quaylines import PAD
 
 _PADDING = b"\0" * PAD
@@ -75,7 +76,9 @@ def blocks(src: TextSource) -> Iterator[Block]:
                 else:
                     buf = b"".join((memoryview(chunk)[: last_nl + 1], _PADDING))
                 # the newlines, found once here for the line count and the classifier
-                ends: np.ndarray | None = np.flatnonzero(np.frombuffer(buf, np.uint8, mark) == 10)
+                ends: np.ndarray | None = native.newlines(buf, mark)
+                if ends is None:
+                    ends = np.flatnonzero(np.frombuffer(buf, np.uint8, mark) == 10)
                 count = len(ends)  # type: ignore[arg-type]
                 if buf.find(b"\r", 0, mark) >= 0:
                     # raw_lines drops one carriage return at the end of each line

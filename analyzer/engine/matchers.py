@@ -88,10 +88,10 @@ class Matcher:
                 offsets.append((i, pos))
                 line_end = buf.find(b"\n", pos)
                 pos = hay.find(needle, line_end + 1) if line_end >= 0 else -1
-        return _to_lines(offsets, ends)
+        return to_lines(offsets, ends)
 
 
-def _to_lines(offsets: list[tuple[int, int]], ends: np.ndarray) -> list[tuple[int, int]]:
+def to_lines(offsets: list[tuple[int, int]], ends: np.ndarray) -> list[tuple[int, int]]:
     """Byte offsets (of any byte of a match) as line indices."""
     if not offsets:
         return []
@@ -127,6 +127,10 @@ class HyperscanMatcher(Matcher):
             self.scratch = hyperscan.Scratch(db)
 
     def hits(self, buf: bytes, ends: np.ndarray) -> list[tuple[int, int]]:
+        return to_lines(self.positions(buf), ends)
+
+    def positions(self, buf: bytes | memoryview) -> list[tuple[int, int]]:
+        """(literal, offset of the match's last byte) of every match in buf."""
         if self.db is None:
             return []
         found: list[tuple[int, int]] = []
@@ -136,7 +140,7 @@ class HyperscanMatcher(Matcher):
             add((ident, to - 1))  # the last byte of the match: on the line that holds it
 
         self.db.scan(buf, match_event_handler=on_match, scratch=self.scratch)
-        return _to_lines(found, ends)
+        return found
 
 
 class Re2Matcher(Matcher):

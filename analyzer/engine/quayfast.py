@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -41,9 +43,11 @@ import numpy as np
 from analyzer.artifacts import quay_log
 from analyzer.artifacts.base import Record, TextSource, decode, head_then_rest
 from analyzer.engine import literals as lit
-from analyzer.engine.blocks import blocks
-from analyzer.engine.matchers import Literal, make_matcher
+from analyzer.engine import native, worker
+from analyzer.engine.blocks import Block, blocks
+from analyzer.engine.matchers import Literal, make_matcher, to_lines
 from analyzer.engine.quaylines import CONT, EASY, LEVEL_NAMES, OTHER, PAD, Classifier, Lines
+from analyzer.engine.worker import PrefilterWorker
 
 if TYPE_CHECKING:
     from analyzer.engine.scanner import FileStats, LogLeaf, LogScanner
@@ -59,6 +63,7 @@ _MS = timedelta(milliseconds=1)
 NOTHING: frozenset[int] = frozenset()
 _PREFIXES = re.compile(rb"(?m)^([A-Za-z][A-Za-z0-9_.:-]*) (stdout|stderr) \| ")
 SMALL = 4 << 20  # members up to this size are read record by record
+WORKER_AFTER = 8  # blocks (about 8 MiB) read before the prefilter worker is forked
 _ERROR_LEVELS = frozenset({3, 4})  # ERROR, CRITICAL: what scanner.ERROR_LEVELS holds for Quay
 
 
@@ -208,6 +213,16 @@ class Entry:
         self.unsafe = unsafe
 
 
+@dataclass(slots=True)
+class _Prepared:
+    """A block's classification, done ahead (see QuayBulk._prepare)."""
+
+    keys: int  # program prefixes known when it was classified
+    clean: bool  # printable ASCII only (no NUL, no CR)
+    lines: Lines
+    nginx: np.ndarray  # lines _nginx_read must still look at
+
+
 class QuayBulk:
     """Reads one Quay log member in blocks and feeds the scanner's statistics and conditions."""
 
@@ -295,15 +310,39 @@ class QuayBulk:
 
     def _blocks(self, src: TextSource) -> Iterator[Record]:
         self.scanner._bulk_kinds.add(KIND)
-        for block in blocks(src):
-            # a block of about 1 MiB is read at a time: large enough for array operations to
-            # pay, small enough to stay in the caches
-            self._block(block.first, block.padded, block.ends)
-            if self.scanner.on_block is not None:
-                self.scanner.on_block()
-            if self.out:
-                yield from self.out
-                self.out = []
+        # past a few blocks the literal prefilter moves to a forked worker (worker.py): each
+        # block is handed over when it is read and its matches collected when its turn comes
+        # the compiled classifier releases the GIL, so a thread classifies the next blocks
+        # while this one is read (a block classified before a new program prefix was learnt
+        # is classified again)
+        pool: PrefilterWorker | None = None
+        thread: ThreadPoolExecutor | None = None
+        if native.library() is not None and worker.available():
+            thread = ThreadPoolExecutor(1, thread_name_prefix="classify")
+        inflight: deque[tuple[Block, int | None, Future[_Prepared] | None]] = deque()
+        count = 0
+        try:
+            for block in blocks(src):
+                # a block of about 1 MiB is read at a time: large enough for array operations
+                # to pay, small enough to stay in the caches
+                count += 1
+                if pool is None and count == WORKER_AFTER and self._may_fork():
+                    pool = PrefilterWorker(self.plan.matcher)
+                ticket = pool.submit(block.padded) if pool is not None else None
+                ahead = None
+                if thread is not None and block.first != 1:
+                    ahead = thread.submit(self._prepare, block.first, block.padded, block.ends)
+                inflight.append((block, ticket, ahead))
+                if len(inflight) < worker.SLOTS:
+                    continue
+                yield from self._finish(pool, *inflight.popleft())
+            while inflight:
+                yield from self._finish(pool, *inflight.popleft())
+        finally:
+            if thread is not None:
+                thread.shutdown(wait=True, cancel_futures=True)
+            if pool is not None:
+                pool.close()
         for entry in self.queue:
             if type(entry) is Entry:
                 entry.closed = True
@@ -311,19 +350,47 @@ class QuayBulk:
         yield from self.out
         self.out = []
 
-    def _block(self, first: int, padded: bytes, ends: np.ndarray | None = None) -> None:
-        """One batch of whole lines (followed by PAD zero bytes), and its newlines if known."""
+    def _may_fork(self) -> bool:
+        return worker.available() and getattr(self.plan.matcher, "positions", None) is not None
+
+    def _finish(
+        self,
+        pool: PrefilterWorker | None,
+        block: Block,
+        ticket: int | None,
+        ahead: Future[_Prepared] | None,
+    ) -> Iterator[Record]:
+        """Read one block (its matches from the worker when it has them) and pass records on."""
+        found = pool.collect(ticket) if pool is not None and ticket is not None else None
+        prepared = ahead.result() if ahead is not None else None
+        self._block(block.first, block.padded, block.ends, found, prepared)
+        if self.scanner.on_block is not None:
+            self.scanner.on_block()
+        if self.out:
+            yield from self.out
+            self.out = []
+
+    def _block(
+        self,
+        first: int,
+        padded: bytes,
+        ends: np.ndarray | None = None,
+        found: list[tuple[int, int]] | None = None,
+        prepared: _Prepared | None = None,
+    ) -> None:
+        """One batch of whole lines (followed by PAD zero bytes), and its newlines if known.
+
+        `found` are the prefilter's (literal, offset) matches when a worker computed them,
+        `prepared` the block's classification when the classifying thread did it.
+        """
         buf = padded  # line slices never reach the padding
-        size = len(padded) - PAD
-        clean = padded.isascii() and padded.find(b"\x00", 0, size) < 0 and b"\r" not in padded
         if first == 1:
             self._prelearn(padded)
-        lines = self.classifier.classify(padded, clean, ends)
+        if prepared is None or prepared.keys != self.classifier.known:
+            prepared = self._prepare(first, padded, ends)
+        clean, lines = prepared.clean, prepared.lines
         n = len(lines.ends)
-        if first == 1 and n:
-            lines.cls[0] = OTHER  # a byte-order mark on line 1 is quay_log's business
-            lines.key[0] = -1
-        self._nginx(buf, lines)
+        self._nginx_read(buf, lines, prepared.nginx)
         # a message longer than MAX_CHARS is cut in the record's text with a note the line
         # does not hold: such records are built and searched whatever their literals
         long = (lines.ends - lines.starts) > quay_log.MAX_CHARS
@@ -333,7 +400,11 @@ class QuayBulk:
         versions: set[int] = set()
         want: dict[int, set[int] | None] = {}
         roles, owners = self.plan.roles, self.plan.owners
-        for ident, li in self.plan.matcher.hits(buf, lines.ends):
+        if found is not None:
+            hits = to_lines(found, lines.ends)
+        else:
+            hits = self.plan.matcher.hits(buf, lines.ends)
+        for ident, li in hits:
             role = roles[ident]
             if role == "version":
                 versions.add(li)
@@ -362,13 +433,42 @@ class QuayBulk:
         self._walk(first, buf, lines, cand, want, starts)
         self._at_start(first, buf, lines, versions, starts)
 
+    def _prepare(self, first: int, padded: bytes, ends: np.ndarray | None) -> _Prepared:
+        """What a block's lines are (quaylines.py), its nginx access lines read as far as the
+        compiled matcher reads them, and the lines left for `_nginx_read`."""
+        size = len(padded) - PAD
+        # the prefixes the classifier knows now (it may learn more meanwhile, in the main
+        # thread: then the block is classified again, see _block)
+        keys = self.classifier.known
+        clean = padded.isascii() and padded.find(b"\x00", 0, size) < 0 and b"\r" not in padded
+        lines = self.classifier.classify(padded, clean, ends)
+        if first == 1 and len(lines.ends):
+            lines.cls[0] = OTHER  # a byte-order mark on line 1 is quay_log's business
+            lines.key[0] = -1
+        lib = native.library()
+        if lib is not None:
+            left = self._nginx_compiled(lib, padded, lines)
+        else:
+            left = np.flatnonzero((lines.cls == OTHER) & (lines.key >= 0))
+        return _Prepared(keys, clean, lines, left)
+
     def _nginx(self, buf: bytes, lines: Lines) -> None:
+        """nginx access lines of a known program are record starts too (both steps at once)."""
+        lib = native.library()
+        if lib is not None:
+            idx = self._nginx_compiled(lib, buf, lines)
+        else:
+            idx = np.flatnonzero((lines.cls == OTHER) & (lines.key >= 0))
+        self._nginx_read(buf, lines, idx)
+
+    def _nginx_read(self, buf: bytes, lines: Lines, idx: np.ndarray) -> None:
         """nginx access lines of a known program are record starts too, read with quay_log's regex.
 
         A body that starts with a digit but not with `dddd-` or `dddd/` is none of the formats
         quay_log tries before the access log, so `_NGINX_ACCESS` decides, as in `_start`.
+        `idx` are the lines still to decide (all candidates, or those the compiled matcher
+        left: a stamp it does not read).
         """
-        idx = np.flatnonzero((lines.cls == OTHER) & (lines.key >= 0))
         if not len(idx):
             return
         a = np.frombuffer(buf, np.uint8)  # the padding after the last line keeps b + 4 inside
@@ -408,11 +508,36 @@ class QuayBulk:
             stamps.append(ms)
         if hits:
             at = np.array(hits, np.int64)
-            lines.access = np.zeros(len(lines.cls), bool)
+            if lines.access is None:
+                lines.access = np.zeros(len(lines.cls), bool)
             lines.access[at] = True
             lines.cls[at] = EASY
             lines.level[at] = 1  # access lines are INFO whatever their status
             lines.ms[at] = np.array(stamps, np.int64)
+
+    @staticmethod
+    def _nginx_compiled(lib: object, buf: bytes, lines: Lines) -> np.ndarray:
+        """The compiled matcher on every candidate line; the lines whose time stamp it leaves
+        to logtime.parse_clf (a leap second, an odd zone...) are returned for the loop above."""
+        n = len(lines.cls)
+        access = np.zeros(n, bool)
+        state = np.empty(n, np.int8)
+        found = lib.qs_nginx(  # type: ignore[attr-defined]
+            buf,
+            lines.ends.ctypes.data,
+            n,
+            lines.body.ctypes.data,
+            lines.key.ctypes.data,
+            lines.cls.ctypes.data,
+            lines.level.ctypes.data,
+            lines.ms.ctypes.data,
+            access.ctypes.data,
+            state.ctypes.data,
+        )
+        if not found:
+            return np.zeros(0, np.int64)
+        lines.access = access if access.any() else None
+        return np.flatnonzero(state == 2)
 
     def _walk(
         self,

@@ -23,6 +23,8 @@ from datetime import date
 
 import numpy as np
 
+from analyzer.engine import native
+
 EASY, CONT, OTHER = 0, 1, 2
 PAD = 192  # zero bytes after a block, so that words can be read past its last line
 LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -157,6 +159,14 @@ class Classifier:
         self._index: dict[bytes, int] = {}
         self._words: list[list[tuple[int, np.uint64, np.uint64]]] = []  # each key as (offset, word, mask)
         self._eq: np.ndarray | None = None  # reused comparison buffer
+        # the prefixes back to back, their offsets and their number, for the compiled
+        # classifier: replaced as a whole, so a thread classifying meanwhile sees one state
+        self._packed: tuple[bytes, np.ndarray, int] = (b"\0", np.zeros(1, np.int64), 0)
+
+    @property
+    def known(self) -> int:
+        """How many prefixes the compiled classifier uses from now on."""
+        return self._packed[2]
 
     def learn(self, prefix: bytes, program: str, stream: str) -> None:
         """Recognise lines starting with this exact prefix from now on."""
@@ -169,12 +179,60 @@ class Classifier:
         self.key_tuples.append((program, stream))
         self.programs.append(program)
         self._words.append([(off, *_word(prefix[off : off + 8])) for off in range(0, len(prefix), 8)])
+        blob = b"".join(self.keys)
+        offsets = np.cumsum([0] + [len(k) for k in self.keys], dtype=np.int64)
+        self._packed = (blob, offsets, len(self.keys))
 
     def classify(self, padded: bytes, clean: bool, ends: np.ndarray | None = None) -> Lines:
         """Classify the lines of `padded` (every line ends with a newline; PAD zero bytes follow).
 
-        `ends` are the offsets of its newlines when the caller has found them already.
+        `ends` are the offsets of its newlines when the caller has found them already. The
+        compiled classifier does it when it is there (native.py), the array version otherwise;
+        both give the same arrays.
         """
+        lib = native.library()
+        if lib is not None:
+            return self._compiled(lib, padded, clean, ends)
+        return self.classify_arrays(padded, clean, ends)
+
+    def _compiled(self, lib: object, padded: bytes, clean: bool, ends: np.ndarray | None) -> Lines:
+        size = len(padded) - PAD
+        if ends is None:
+            ends = native.newlines(padded, size)
+            assert ends is not None
+        else:
+            ends = np.ascontiguousarray(ends, np.int64)
+        n = len(ends)
+        out = Lines(
+            np.empty(n, np.int64),
+            ends,
+            np.empty(n, np.int8),
+            np.empty(n, np.int64),
+            np.empty(n, np.int8),
+            np.empty(n, np.int64),
+            np.empty(n, np.int64),
+        )
+        blob, offsets, keys = self._packed
+        if n:
+            lib.qs_classify(  # type: ignore[attr-defined]
+                padded,
+                ends.ctypes.data,
+                n,
+                1 if clean else 0,
+                blob or b"\0",
+                offsets.ctypes.data,
+                keys,
+                out.starts.ctypes.data,
+                out.cls.ctypes.data,
+                out.key.ctypes.data,
+                out.level.ctypes.data,
+                out.ms.ctypes.data,
+                out.body.ctypes.data,
+            )
+        return out
+
+    def classify_arrays(self, padded: bytes, clean: bool, ends: np.ndarray | None = None) -> Lines:
+        """The array version of `classify` (the reference the compiled one is tested against)."""
         size = len(padded) - PAD
         a = np.frombuffer(padded, np.uint8)
         if ends is None:

@@ -295,7 +295,13 @@ class LogScanner:
         if self.reference:
             return "reference (python re, every record)"
         if self._bulk_kinds:
-            return f"{self.bulk_engine} bulk ({', '.join(sorted(self._bulk_kinds))}) + python re"
+            from analyzer.engine import native
+
+            lines = "compiled" if native.library() is not None else f"arrays: {native.status()}"
+            return (
+                f"{self.bulk_engine} bulk ({', '.join(sorted(self._bulk_kinds))}; line classifier "
+                f"{lines}) + python re"
+            )
         return "python re + literal prefilter"
 
     def member_leaves(self, kind: str, path: str) -> list[LogLeaf]:

@@ -1,0 +1,171 @@
+"""The forked prefilter worker and the classifying thread change nothing in what a scan finds.
+
+Each test scans the same generated corpus (real lines, see test_exactness.py) in small blocks,
+so that the worker starts after a few blocks, and compares the result with the reference
+record-by-record scan, while the worker is healthy, fails a block, dies, or gets blocks
+larger than its slots.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import mmap
+import os
+from pathlib import Path
+
+import pytest
+from test_exactness import corpus, rules, scan
+from test_exactness import small_blocks as small_blocks  # a fixture used below
+
+from analyzer.engine import quayfast, worker
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("hyperscan") is None or not worker.available(),
+    reason="the worker runs the hyperscan prefilter on Linux with more than one core",
+)
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, list, dict]:
+    data = corpus(7, 5000, 0.3)
+    rule_list = rules(tmp_path_factory.mktemp("rules"))
+    mp = pytest.MonkeyPatch()
+    try:
+        ref, _, _ = scan("reference", data, rule_list, mp)
+    finally:
+        mp.undo()
+    return data, rule_list, ref
+
+
+def _count_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    started: list[int] = []
+    real = worker.PrefilterWorker.__init__
+
+    def spy(self: worker.PrefilterWorker, matcher: object) -> None:
+        real(self, matcher)
+        started.append(self.pid)
+
+    monkeypatch.setattr(worker.PrefilterWorker, "__init__", spy)
+    return started
+
+
+def test_worker_scan_equals_reference(
+    expected: tuple, monkeypatch: pytest.MonkeyPatch, small_blocks: None  # noqa: F811
+) -> None:
+    data, rule_list, ref = expected
+    started = _count_workers(monkeypatch)
+    got, sc, _ = scan("hyperscan", data, rule_list, monkeypatch)
+    assert started, "the corpus is long enough for the worker to start"
+    assert got == ref
+
+
+def test_worker_failing_a_block(
+    expected: tuple, monkeypatch: pytest.MonkeyPatch, small_blocks: None  # noqa: F811
+) -> None:
+    data, rule_list, ref = expected
+    from analyzer.engine import matchers
+
+    real = matchers.HyperscanMatcher.positions
+    calls = {"n": 0}
+
+    def flaky(self: matchers.HyperscanMatcher, buf: object) -> list[tuple[int, int]]:
+        # runs in the child: every third block fails there and is scanned by the parent
+        calls["n"] += 1
+        if os.getpid() != parent and calls["n"] % 3 == 0:
+            raise RuntimeError("scan failed")
+        return real(self, buf)
+
+    parent = os.getpid()
+    monkeypatch.setattr(matchers.HyperscanMatcher, "positions", flaky)
+    got, _, _ = scan("hyperscan", data, rule_list, monkeypatch)
+    assert got == ref
+
+
+@pytest.mark.parametrize("answered", [0, 3, 11])
+def test_worker_dying(
+    expected: tuple, monkeypatch: pytest.MonkeyPatch, small_blocks: None, answered: int  # noqa: F811
+) -> None:
+    data, rule_list, ref = expected
+    real_serve = worker._serve
+
+    def short_lived(matcher: object, shm: mmap.mmap, requests: int, answers: int) -> None:
+        # the child answers a few requests, then stops answering (its answer pipe closed)
+        # while it still takes requests: the parent reads the end of the answers, and scans
+        # the blocks it had handed over, and every later one, in place
+        counted = {"n": 0}
+        real_read = worker._read_exact
+
+        def read(fd: int, size: int) -> bytes:
+            counted["n"] += 1
+            if counted["n"] > answered + 1:
+                os.close(answers)
+                while real_read(fd, size):
+                    pass
+                os._exit(0)
+            return real_read(fd, size)
+
+        worker._read_exact = read  # the child's own copy of the module
+        real_serve(matcher, shm, requests, answers)
+
+    # every answer is either the block's exact matches or None (scan it yourself): never a
+    # wrong or partial list; and the test must have lost blocks that held matches
+    lost: list[int] = []
+    sizes: dict[int, int] = {}
+    real_submit = worker.PrefilterWorker.submit
+    real_collect = worker.PrefilterWorker.collect
+
+    def submit(self: worker.PrefilterWorker, padded: bytes) -> int | None:
+        ticket = real_submit(self, padded)
+        if ticket is not None:
+            sizes[ticket] = len(padded)
+        return ticket
+
+    def collect(self: worker.PrefilterWorker, ticket: int) -> list[tuple[int, int]] | None:
+        start = ticket * worker.SLOT_BYTES
+        truth = self.matcher.positions(bytes(self.shm[start : start + sizes[ticket]]))
+        got = real_collect(self, ticket)
+        if got is None:
+            lost.append(len(truth))
+        else:
+            assert sorted(got) == sorted(truth)
+        return got
+
+    monkeypatch.setattr(worker, "_serve", short_lived)
+    monkeypatch.setattr(worker.PrefilterWorker, "submit", submit)
+    monkeypatch.setattr(worker.PrefilterWorker, "collect", collect)
+    monkeypatch.setattr(quayfast, "WORKER_AFTER", 1)
+    got, _, _ = scan("hyperscan", data, rule_list, monkeypatch)
+    assert got == ref
+    assert sum(lost) > 0, "blocks with matches were in the child's hands when it died"
+
+
+def test_blocks_larger_than_a_slot(
+    expected: tuple, monkeypatch: pytest.MonkeyPatch, small_blocks: None  # noqa: F811
+) -> None:
+    data, rule_list, ref = expected
+    monkeypatch.setattr(worker, "SLOT_BYTES", 16 << 10)  # blocks of 16 KiB and a bit more
+    got, _, _ = scan("hyperscan", data, rule_list, monkeypatch)
+    assert got == ref
+
+
+def test_turned_off(expected: tuple, monkeypatch: pytest.MonkeyPatch, small_blocks: None) -> None:  # noqa: F811
+    data, rule_list, ref = expected
+    monkeypatch.setenv("ANALYZER_WORKER", "off")
+    started = _count_workers(monkeypatch)
+    got, _, _ = scan("hyperscan", data, rule_list, monkeypatch)
+    assert not started
+    assert got == ref
+
+
+def test_no_child_left_behind(tmp_path: Path) -> None:
+    """A worker closed early (the scan stopped) leaves no process behind."""
+    from analyzer.engine.matchers import Literal, make_matcher
+
+    pool = worker.PrefilterWorker(make_matcher([Literal(b"needle")], "hyperscan"))
+    ticket = pool.submit(b"hay needle hay\n" + b"\0" * quayfast.PAD)
+    assert ticket is not None
+    assert pool.collect(ticket) == [(0, 9)]
+    pid = pool.pid
+    pool.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
