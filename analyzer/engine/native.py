@@ -60,6 +60,8 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.qs_newlines.argtypes = [_ptr, _i64, _ptr, _i64]
     lib.qs_classify.restype = None
     lib.qs_classify.argtypes = [_ptr, _ptr, _i64, ctypes.c_int32, _ptr, _ptr, _i64] + [_ptr] * 6
+    lib.qs_clean.restype = ctypes.c_int32
+    lib.qs_clean.argtypes = [_ptr, _i64]
     lib.qs_nginx.restype = _i64
     lib.qs_nginx.argtypes = [_ptr] * 2 + [_i64] + [_ptr] * 7
     return lib, "compiled"

@@ -33,7 +33,6 @@ from __future__ import annotations
 import re
 from collections import Counter, deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, BinaryIO
@@ -47,7 +46,7 @@ from analyzer.engine import native, worker
 from analyzer.engine.blocks import Block, blocks
 from analyzer.engine.matchers import Literal, make_matcher, to_lines
 from analyzer.engine.quaylines import CONT, EASY, LEVEL_NAMES, OTHER, PAD, Classifier, Lines
-from analyzer.engine.worker import PrefilterWorker
+from analyzer.engine.worker import BlockWorker
 
 if TYPE_CHECKING:
     from analyzer.engine.scanner import FileStats, LogLeaf, LogScanner
@@ -310,37 +309,29 @@ class QuayBulk:
 
     def _blocks(self, src: TextSource) -> Iterator[Record]:
         self.scanner._bulk_kinds.add(KIND)
-        # past a few blocks the literal prefilter moves to a forked worker (worker.py): each
-        # block is handed over when it is read and its matches collected when its turn comes
-        # the compiled classifier releases the GIL, so a thread classifies the next blocks
-        # while this one is read (a block classified before a new program prefix was learnt
-        # is classified again)
-        pool: PrefilterWorker | None = None
-        thread: ThreadPoolExecutor | None = None
-        if native.library() is not None and worker.available():
-            thread = ThreadPoolExecutor(1, thread_name_prefix="classify")
-        inflight: deque[tuple[Block, int | None, Future[_Prepared] | None]] = deque()
+        # past a few blocks, the work that depends only on a block's bytes (the literal
+        # prefilter, the compiled classification) moves to a forked worker (worker.py): each
+        # block is handed over when it is read and the results taken when its turn comes
+        pool: BlockWorker | None = None
+        inflight: deque[tuple[Block, int | None]] = deque()
         count = 0
         try:
             for block in blocks(src):
                 # a block of about 1 MiB is read at a time: large enough for array operations
                 # to pay, small enough to stay in the caches
                 count += 1
-                if pool is None and count == WORKER_AFTER and self._may_fork():
-                    pool = PrefilterWorker(self.plan.matcher)
-                ticket = pool.submit(block.padded) if pool is not None else None
-                ahead = None
-                if thread is not None and block.first != 1:
-                    ahead = thread.submit(self._prepare, block.first, block.padded, block.ends)
-                inflight.append((block, ticket, ahead))
+                if pool is None and count == WORKER_AFTER:
+                    pool = self._worker()
+                ticket = None
+                if pool is not None:
+                    ticket = pool.submit(block.padded, self.classifier.packed if pool.classify else None)
+                inflight.append((block, ticket))
                 if len(inflight) < worker.SLOTS:
                     continue
                 yield from self._finish(pool, *inflight.popleft())
             while inflight:
                 yield from self._finish(pool, *inflight.popleft())
         finally:
-            if thread is not None:
-                thread.shutdown(wait=True, cancel_futures=True)
             if pool is not None:
                 pool.close()
         for entry in self.queue:
@@ -350,19 +341,24 @@ class QuayBulk:
         yield from self.out
         self.out = []
 
-    def _may_fork(self) -> bool:
-        return worker.available() and getattr(self.plan.matcher, "positions", None) is not None
+    def _worker(self) -> BlockWorker | None:
+        """A worker for this member, when one can help here."""
+        if not worker.available():
+            return None
+        matcher = self.plan.matcher if hasattr(self.plan.matcher, "positions") else None
+        classify = native.library() is not None
+        if matcher is None and not classify:
+            return None
+        return BlockWorker(matcher, classify)
 
-    def _finish(
-        self,
-        pool: PrefilterWorker | None,
-        block: Block,
-        ticket: int | None,
-        ahead: Future[_Prepared] | None,
-    ) -> Iterator[Record]:
-        """Read one block (its matches from the worker when it has them) and pass records on."""
-        found = pool.collect(ticket) if pool is not None and ticket is not None else None
-        prepared = ahead.result() if ahead is not None else None
+    def _finish(self, pool: BlockWorker | None, block: Block, ticket: int | None) -> Iterator[Record]:
+        """Read one block (with what the worker made of it, if anything) and pass records on."""
+        answer = pool.collect(ticket) if pool is not None and ticket is not None else None
+        found = prepared = None
+        if answer is not None:
+            found = answer.found
+            if answer.lines is not None and answer.nginx is not None and block.first != 1:
+                prepared = _Prepared(answer.keys, answer.clean, answer.lines, answer.nginx)
         self._block(block.first, block.padded, block.ends, found, prepared)
         if self.scanner.on_block is not None:
             self.scanner.on_block()
@@ -381,7 +377,7 @@ class QuayBulk:
         """One batch of whole lines (followed by PAD zero bytes), and its newlines if known.
 
         `found` are the prefilter's (literal, offset) matches when a worker computed them,
-        `prepared` the block's classification when the classifying thread did it.
+        `prepared` the block's classification when the worker did it.
         """
         buf = padded  # line slices never reach the padding
         if first == 1:
@@ -437,8 +433,6 @@ class QuayBulk:
         """What a block's lines are (quaylines.py), its nginx access lines read as far as the
         compiled matcher reads them, and the lines left for `_nginx_read`."""
         size = len(padded) - PAD
-        # the prefixes the classifier knows now (it may learn more meanwhile, in the main
-        # thread: then the block is classified again, see _block)
         keys = self.classifier.known
         clean = padded.isascii() and padded.find(b"\x00", 0, size) < 0 and b"\r" not in padded
         lines = self.classifier.classify(padded, clean, ends)

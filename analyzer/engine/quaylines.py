@@ -160,13 +160,18 @@ class Classifier:
         self._words: list[list[tuple[int, np.uint64, np.uint64]]] = []  # each key as (offset, word, mask)
         self._eq: np.ndarray | None = None  # reused comparison buffer
         # the prefixes back to back, their offsets and their number, for the compiled
-        # classifier: replaced as a whole, so a thread classifying meanwhile sees one state
+        # classifier (replaced as a whole when a prefix is learnt)
         self._packed: tuple[bytes, np.ndarray, int] = (b"\0", np.zeros(1, np.int64), 0)
 
     @property
     def known(self) -> int:
         """How many prefixes the compiled classifier uses from now on."""
         return self._packed[2]
+
+    @property
+    def packed(self) -> tuple[bytes, np.ndarray, int]:
+        """The prefixes back to back, their offsets and their number (for a worker process)."""
+        return self._packed
 
     def learn(self, prefix: bytes, program: str, stream: str) -> None:
         """Recognise lines starting with this exact prefix from now on."""

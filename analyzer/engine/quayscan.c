@@ -369,3 +369,13 @@ QS_EXPORT int64_t qs_nginx(const uint8_t *buf, const int64_t *ends, int64_t n, c
     }
     return found;
 }
+
+/* 1 when buf[0:size] is printable-ASCII text for the bulk reader: no byte >= 0x80, NUL or CR
+ * (what `bytes.isascii()` and the NUL and CR searches of quayfast tell together). */
+QS_EXPORT int32_t qs_clean(const uint8_t *buf, int64_t size) {
+    for (int64_t i = 0; i < size; i++) {
+        uint8_t c = buf[i];
+        if (c >= 0x80 || c == 0 || c == '\r') return 0;
+    }
+    return 1;
+}

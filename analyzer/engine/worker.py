@@ -1,21 +1,26 @@
-"""The literal prefilter of a big Quay log, run beside the bulk reader in a forked process.
+"""The per-block work of a big Quay log that needs no state, done beside the bulk reader in a
+forked process.
 
-The bulk reader (quayfast.py) spends about a fifth of its time in hyperscan's scan of each
-block, which holds the GIL; on a machine with a second core that time can overlap with the
-rest of the work. The reader copies each block into a slot of memory shared with a child
-forked for the member, asks the child for the block's matches, and goes on with the blocks
-before it; it collects the answer when it reaches that block. The child runs the very same
-matcher (inherited through fork) on the very same bytes and returns every (literal, offset)
-pair, so the hits are those the reader would have found itself.
+The bulk reader (quayfast.py) spends a large part of its time on work that depends only on
+the block's bytes: the literal prefilter (hyperscan's scan holds the GIL) and, with the
+compiled classifier, the line classification and the nginx access-line matcher. On a machine
+with a second core that work can overlap with the rest. The reader copies each block into a
+slot of memory shared with a child forked for the member and goes on with the blocks before
+it; the child scans and classifies the block with the very same matcher and library
+(inherited through fork) and leaves the arrays in the slot; the reader takes them when it
+reaches that block. The classification uses the program prefixes the reader knew when it
+handed the block over; a block whose prefixes changed meanwhile is classified again.
 
-Whatever goes wrong with the child (it cannot be started, dies, answers nonsense) the reader
-scans the affected blocks itself; a block larger than a slot is scanned in place too. Linux
-only (fork is cheap and safe there); ANALYZER_WORKER=off turns it off.
+Whatever goes wrong with the child (it cannot be started, dies, answers nonsense, a block has
+more lines than a slot holds) the reader does the affected blocks itself, so the results are
+the same with or without it. Linux only (fork is cheap and safe there);
+ANALYZER_WORKER=off turns it off.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import mmap
 import os
 import signal
@@ -23,13 +28,26 @@ import struct
 import sys
 import warnings
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 
-SLOTS = 3  # blocks in flight: the one being read, the one being scanned, one queued
+from analyzer.engine import native
+from analyzer.engine.quaylines import Lines
+
+SLOTS = 3  # blocks in flight: the one being read, the one being worked on, one queued
 SLOT_BYTES = 4 << 20  # a block is about 1 MiB; longer ones (long lines carried over) go inline
-_REQUEST = struct.Struct("<iq")  # slot, length (-1: stop)
-_ANSWER = struct.Struct("<iq")  # slot, matches (-1: the scan failed)
+MAX_LINES = 1 << 16  # lines of a block the child classifies (Quay lines: ~3,500 per MiB)
+# per line in a slot's output area: starts, ends, key, ms, body (int64), cls, level, access,
+# nginx state (int8)
+_LINE_BYTES = 5 * 8 + 4
+_OUT_BYTES = MAX_LINES * _LINE_BYTES
+_SLOT_TOTAL = SLOT_BYTES + _OUT_BYTES
+# request: slot, length, bytes of new prefixes (-1: unchanged), their number
+_REQUEST = struct.Struct("<iqqq")
+# answer: slot, matches (-1: no scan), lines (-1: not classified), clean, prefixes used
+_ANSWER = struct.Struct("<iqqiq")
+_NO = -1
 
 
 def available() -> bool:
@@ -63,33 +81,107 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _serve(matcher: object, shm: mmap.mmap, requests: int, answers: int) -> None:
-    """The child: scan each requested slot and answer with its matches, until told to stop."""
-    view = memoryview(shm)
-    while True:
-        head = _read_exact(requests, _REQUEST.size)
-        if len(head) < _REQUEST.size:
-            return
-        slot, length = _REQUEST.unpack(head)
-        if length < 0:
-            return
-        start = slot * SLOT_BYTES
-        try:
-            found = matcher.positions(view[start : start + length])  # type: ignore[attr-defined]
-            pairs = np.array(found, np.int64).reshape(-1)
-            _write_all(answers, _ANSWER.pack(slot, len(found)) + pairs.tobytes())
-        except Exception:  # noqa: BLE001 - the parent scans the block itself
-            _write_all(answers, _ANSWER.pack(slot, -1))
+def _arrays(shm: mmap.mmap, slot: int) -> tuple[np.ndarray, ...]:
+    """The output arrays of a slot, MAX_LINES entries each (views on the shared memory)."""
+    at = slot * _SLOT_TOTAL + SLOT_BYTES
+    out = []
+    for dtype in (np.int64,) * 5 + (np.int8, np.int8, np.bool_, np.int8):
+        arr = np.frombuffer(shm, dtype, MAX_LINES, at)
+        out.append(arr)
+        at += arr.nbytes
+    return tuple(out)
 
 
-class PrefilterWorker:
-    """A forked child that runs `matcher.positions` on blocks handed over in shared memory."""
+@dataclass(slots=True)
+class Answer:
+    """What the child made of one block."""
 
-    def __init__(self, matcher: object) -> None:
+    found: list[tuple[int, int]] | None  # (literal, offset) matches; None: not scanned
+    lines: Lines | None  # the classification (copied out of the slot); None: not classified
+    clean: bool
+    keys: int  # program prefixes the classification used
+    nginx: np.ndarray | None  # lines the nginx matcher left to the reader
+
+
+class _Child:
+    """The child's state: the prefixes it was last sent, the library, the matcher."""
+
+    def __init__(self, matcher: object | None, classify: bool, shm: mmap.mmap) -> None:
         self.matcher = matcher
-        self.shm = mmap.mmap(-1, SLOTS * SLOT_BYTES)  # anonymous and shared with the child
+        self.lib = native.library() if classify else None
+        self.shm = shm
+        self.view = memoryview(shm)
+        self.base = ctypes.addressof(ctypes.c_char.from_buffer(shm)) if self.lib is not None else 0
+        self.packed: tuple[bytes, np.ndarray, int] = (b"\0", np.zeros(1, np.int64), 0)
+
+    def serve(self, requests: int, answers: int) -> None:
+        while True:
+            head = _read_exact(requests, _REQUEST.size)
+            if len(head) < _REQUEST.size:
+                return
+            slot, length, key_bytes, key_count = _REQUEST.unpack(head)
+            if length < 0:
+                return
+            if key_bytes >= 0:
+                blob = _read_exact(requests, key_bytes)
+                offsets = np.frombuffer(_read_exact(requests, 8 * (key_count + 1)), np.int64).copy()
+                self.packed = (blob or b"\0", offsets, key_count)
+            try:
+                answer = self.work(slot, length)
+            except Exception:  # noqa: BLE001 - the parent does the block itself
+                answer = _ANSWER.pack(slot, _NO, _NO, 0, 0)
+            _write_all(answers, answer)
+
+    def work(self, slot: int, length: int) -> bytes:
+        start = slot * _SLOT_TOTAL
+        lines_n, clean, keys = _NO, 0, 0
+        if self.lib is not None:
+            lib, ptr, size = self.lib, self.base + start, length - _pad()
+            clean = int(lib.qs_clean(ptr, size))
+            starts, ends, key, ms, body, cls, level, access, state = _arrays(self.shm, slot)
+            n = lib.qs_newlines(ptr, size, ends.ctypes.data, MAX_LINES)
+            if n <= MAX_LINES:
+                blob, offsets, keys = self.packed
+                lib.qs_classify(
+                    ptr, ends.ctypes.data, n, clean, blob, offsets.ctypes.data, keys,
+                    starts.ctypes.data, cls.ctypes.data, key.ctypes.data, level.ctypes.data,
+                    ms.ctypes.data, body.ctypes.data,
+                )  # fmt: skip
+                access[:n] = False
+                lib.qs_nginx(
+                    ptr, ends.ctypes.data, n, body.ctypes.data, key.ctypes.data, cls.ctypes.data,
+                    level.ctypes.data, ms.ctypes.data, access.ctypes.data, state.ctypes.data,
+                )  # fmt: skip
+                lines_n = n
+        pairs = b""
+        found = _NO
+        if self.matcher is not None:
+            hits = self.matcher.positions(self.view[start : start + length])  # type: ignore[attr-defined]
+            found = len(hits)
+            pairs = np.array(hits, np.int64).reshape(-1).tobytes()
+        return _ANSWER.pack(slot, found, lines_n, clean, keys) + pairs
+
+
+def _pad() -> int:
+    from analyzer.engine.quaylines import PAD
+
+    return PAD
+
+
+class BlockWorker:
+    """A forked child that prefilters and classifies blocks handed over in shared memory.
+
+    `matcher` (one with `positions`, or None) is run on every block; `classify` asks for the
+    compiled classification and nginx matching too (native.py's library must be loaded).
+    """
+
+    def __init__(self, matcher: object | None, classify: bool) -> None:
+        self.matcher = matcher
+        self.classify = classify
+        self.shm = mmap.mmap(-1, SLOTS * _SLOT_TOTAL)  # anonymous and shared with the child
         self.free = deque(range(SLOTS))
         self.alive = True
+        self._sent_keys: int | None = None
         req_r, req_w = os.pipe()
         ans_r, ans_w = os.pipe()
         with warnings.catch_warnings():
@@ -105,7 +197,7 @@ class PrefilterWorker:
                 os.closerange(3, keep[0])
                 os.closerange(keep[0] + 1, keep[1])
                 os.closerange(keep[1] + 1, _max_fd())
-                _serve(matcher, self.shm, req_r, ans_w)
+                _serve(matcher, classify, self.shm, req_r, ans_w)
             except BaseException:  # noqa: BLE001
                 code = 1
             finally:
@@ -115,24 +207,34 @@ class PrefilterWorker:
         self.pid = pid
         self._requests = req_w
         self._answers = ans_r
+        self._sizes: dict[int, int] = {}
 
-    def submit(self, padded: bytes) -> int | None:
-        """Hand a block over; its ticket (a slot), or None when it must be scanned in place."""
+    def submit(self, padded: bytes, keys: tuple[bytes, np.ndarray, int] | None = None) -> int | None:
+        """Hand a block over (with the classifier's prefixes); its ticket, or None when the
+        reader must do it in place."""
         if not self.alive or not self.free or len(padded) > SLOT_BYTES:
             return None
         slot = self.free.popleft()
-        start = slot * SLOT_BYTES
+        start = slot * _SLOT_TOTAL
         self.shm[start : start + len(padded)] = padded
+        extra = b""
+        key_bytes = key_count = _NO
+        if keys is not None and keys[2] != self._sent_keys:
+            blob, offsets, key_count = keys
+            extra = blob + offsets.astype(np.int64).tobytes()
+            key_bytes = len(blob)
+            self._sent_keys = key_count
         try:
-            _write_all(self._requests, _REQUEST.pack(slot, len(padded)))
+            _write_all(self._requests, _REQUEST.pack(slot, len(padded), key_bytes, key_count) + extra)
         except OSError:
             self.alive = False
             self.free.append(slot)
             return None
+        self._sizes[slot] = len(padded)
         return slot
 
-    def collect(self, ticket: int) -> list[tuple[int, int]] | None:
-        """The (literal, offset) matches of a submitted block; None if the child failed it.
+    def collect(self, ticket: int) -> Answer | None:
+        """What the child made of a submitted block; None if it failed it.
 
         Answers come in the order of the requests, and tickets are collected in that order.
         """
@@ -142,27 +244,35 @@ class PrefilterWorker:
         try:
             head = _read_exact(self._answers, _ANSWER.size)
             if len(head) < _ANSWER.size:
-                raise OSError("the prefilter process ended")
-            slot, count = _ANSWER.unpack(head)
+                raise OSError("the worker process ended")
+            slot, count, n, clean, keys = _ANSWER.unpack(head)
             if slot != ticket:
-                raise OSError("the prefilter process answered out of order")
-            if count < 0:
-                return None
-            body = _read_exact(self._answers, 16 * count)
-            if len(body) < 16 * count:
-                raise OSError("the prefilter process ended mid-answer")
+                raise OSError("the worker process answered out of order")
+            body = _read_exact(self._answers, 16 * max(count, 0))
+            if len(body) < 16 * max(count, 0):
+                raise OSError("the worker process ended mid-answer")
         except OSError:
             self.alive = False
             return None
-        pairs = np.frombuffer(body, np.int64).reshape(-1, 2)
-        return list(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
+        found = None
+        if count >= 0:
+            pairs = np.frombuffer(body, np.int64).reshape(-1, 2)
+            found = list(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
+        lines = nginx = None
+        if n >= 0:
+            starts, ends, key, ms, body_at, cls, level, access, state = (
+                a[:n].copy() for a in _arrays(self.shm, slot)
+            )
+            lines = Lines(starts, ends, cls, key, level, ms, body_at, access if access.any() else None)
+            nginx = np.flatnonzero(state == 2)
+        return Answer(found, lines, bool(clean), keys, nginx)
 
     def close(self) -> None:
         """Stop the child and wait for it."""
         if self.pid:
             pid, self.pid = self.pid, 0
             with contextlib.suppress(OSError):
-                _write_all(self._requests, _REQUEST.pack(0, -1))
+                _write_all(self._requests, _REQUEST.pack(0, -1, _NO, _NO))
             for fd in (self._requests, self._answers):
                 with contextlib.suppress(OSError):
                     os.close(fd)
@@ -177,3 +287,8 @@ class PrefilterWorker:
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             self.close()
+
+
+def _serve(matcher: object | None, classify: bool, shm: mmap.mmap, requests: int, answers: int) -> None:
+    """The child's whole life: answer requests until told to stop or the parent goes away."""
+    _Child(matcher, classify, shm).serve(requests, answers)

@@ -39,24 +39,40 @@ def expected(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, list, dic
 
 def _count_workers(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     started: list[int] = []
-    real = worker.PrefilterWorker.__init__
+    real = worker.BlockWorker.__init__
 
-    def spy(self: worker.PrefilterWorker, matcher: object) -> None:
-        real(self, matcher)
+    def spy(self: worker.BlockWorker, matcher: object, classify: bool) -> None:
+        real(self, matcher, classify)
         started.append(self.pid)
 
-    monkeypatch.setattr(worker.PrefilterWorker, "__init__", spy)
+    monkeypatch.setattr(worker.BlockWorker, "__init__", spy)
     return started
 
 
+@pytest.mark.parametrize("after", [1, 8])
 def test_worker_scan_equals_reference(
-    expected: tuple, monkeypatch: pytest.MonkeyPatch, small_blocks: None  # noqa: F811
+    expected: tuple, monkeypatch: pytest.MonkeyPatch, small_blocks: None, after: int  # noqa: F811
 ) -> None:
     data, rule_list, ref = expected
     started = _count_workers(monkeypatch)
+    monkeypatch.setattr(quayfast, "WORKER_AFTER", after)
+    inline: list[int] = []
+    real_prepare = quayfast.QuayBulk._prepare
+
+    def prepare(self: quayfast.QuayBulk, first: int, padded: bytes, ends: object) -> object:
+        inline.append(first)
+        return real_prepare(self, first, padded, ends)
+
+    monkeypatch.setattr(quayfast.QuayBulk, "_prepare", prepare)
     got, sc, _ = scan("hyperscan", data, rule_list, monkeypatch)
     assert started, "the corpus is long enough for the worker to start"
     assert got == ref
+    blocks = len(data) // (16 << 10)
+    assert len(inline) < blocks // 2, "the worker classified most blocks"
+    if after == 1:
+        # blocks handed over before the first block taught the program prefixes were
+        # classified with none: the reader classified them again
+        assert any(first != 1 for first in inline)
 
 
 def test_worker_failing_a_block(
@@ -88,7 +104,7 @@ def test_worker_dying(
     data, rule_list, ref = expected
     real_serve = worker._serve
 
-    def short_lived(matcher: object, shm: mmap.mmap, requests: int, answers: int) -> None:
+    def short_lived(matcher: object, classify: bool, shm: mmap.mmap, requests: int, answers: int) -> None:
         # the child answers a few requests, then stops answering (its answer pipe closed)
         # while it still takes requests: the parent reads the end of the answers, and scans
         # the blocks it had handed over, and every later one, in place
@@ -105,34 +121,34 @@ def test_worker_dying(
             return real_read(fd, size)
 
         worker._read_exact = read  # the child's own copy of the module
-        real_serve(matcher, shm, requests, answers)
+        real_serve(matcher, classify, shm, requests, answers)
 
     # every answer is either the block's exact matches or None (scan it yourself): never a
     # wrong or partial list; and the test must have lost blocks that held matches
     lost: list[int] = []
     sizes: dict[int, int] = {}
-    real_submit = worker.PrefilterWorker.submit
-    real_collect = worker.PrefilterWorker.collect
+    real_submit = worker.BlockWorker.submit
+    real_collect = worker.BlockWorker.collect
 
-    def submit(self: worker.PrefilterWorker, padded: bytes) -> int | None:
-        ticket = real_submit(self, padded)
+    def submit(self: worker.BlockWorker, padded: bytes, keys: object = None) -> int | None:
+        ticket = real_submit(self, padded, keys)
         if ticket is not None:
             sizes[ticket] = len(padded)
         return ticket
 
-    def collect(self: worker.PrefilterWorker, ticket: int) -> list[tuple[int, int]] | None:
-        start = ticket * worker.SLOT_BYTES
+    def collect(self: worker.BlockWorker, ticket: int) -> worker.Answer | None:
+        start = ticket * worker._SLOT_TOTAL
         truth = self.matcher.positions(bytes(self.shm[start : start + sizes[ticket]]))
         got = real_collect(self, ticket)
         if got is None:
             lost.append(len(truth))
         else:
-            assert sorted(got) == sorted(truth)
+            assert sorted(got.found or []) == sorted(truth)
         return got
 
     monkeypatch.setattr(worker, "_serve", short_lived)
-    monkeypatch.setattr(worker.PrefilterWorker, "submit", submit)
-    monkeypatch.setattr(worker.PrefilterWorker, "collect", collect)
+    monkeypatch.setattr(worker.BlockWorker, "submit", submit)
+    monkeypatch.setattr(worker.BlockWorker, "collect", collect)
     monkeypatch.setattr(quayfast, "WORKER_AFTER", 1)
     got, _, _ = scan("hyperscan", data, rule_list, monkeypatch)
     assert got == ref
@@ -157,14 +173,56 @@ def test_turned_off(expected: tuple, monkeypatch: pytest.MonkeyPatch, small_bloc
     assert got == ref
 
 
+def test_worker_classification_is_the_readers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The arrays the child leaves in a slot are those the reader would compute itself."""
+    from analyzer.engine import native
+    from analyzer.engine.quaylines import Classifier
+
+    if native.library() is None:
+        pytest.skip(f"no compiled classifier ({native.status()})")
+    data = corpus(9, 3000, 0.3)
+    pieces = [data[i : i + (64 << 10)] for i in range(0, len(data), 64 << 10)]
+    assert len(pieces) >= 4
+    clf = Classifier()
+    pool = worker.BlockWorker(None, classify=True)
+    try:
+        for k, piece in enumerate(pieces):
+            piece = piece[: piece.rfind(b"\n") + 1]
+            if k == 1:
+                clf.learn(b"gcworker stdout | ", "gcworker", "stdout")
+            if k == 2:
+                for prefix in ("gunicorn-web", "gunicorn-registry", "nginx"):
+                    clf.learn(f"{prefix} stdout | ".encode(), prefix, "stdout")
+            padded = piece + b"\0" * quayfast.PAD
+            ticket = pool.submit(padded, clf.packed)
+            assert ticket is not None
+            answer = pool.collect(ticket)
+            assert answer is not None and answer.lines is not None and answer.found is None
+            bulk = quayfast.QuayBulk.__new__(quayfast.QuayBulk)
+            bulk._clf_times = {}
+            bulk.classifier = clf
+            mine = bulk._prepare(2, padded, None)
+            assert answer.keys == mine.keys == clf.known
+            assert answer.clean == mine.clean
+            for field in ("starts", "ends", "cls", "key", "level", "ms", "body"):
+                assert (getattr(answer.lines, field) == getattr(mine.lines, field)).all(), field
+            assert (answer.lines.access is None) == (mine.lines.access is None)
+            if mine.lines.access is not None:
+                assert (answer.lines.access == mine.lines.access).all()
+            assert (answer.nginx == mine.nginx).all()
+    finally:
+        pool.close()
+
+
 def test_no_child_left_behind(tmp_path: Path) -> None:
     """A worker closed early (the scan stopped) leaves no process behind."""
     from analyzer.engine.matchers import Literal, make_matcher
 
-    pool = worker.PrefilterWorker(make_matcher([Literal(b"needle")], "hyperscan"))
+    pool = worker.BlockWorker(make_matcher([Literal(b"needle")], "hyperscan"), classify=False)
     ticket = pool.submit(b"hay needle hay\n" + b"\0" * quayfast.PAD)
     assert ticket is not None
-    assert pool.collect(ticket) == [(0, 9)]
+    answer = pool.collect(ticket)
+    assert answer is not None and answer.found == [(0, 9)] and answer.lines is None
     pid = pool.pid
     pool.close()
     with pytest.raises(ChildProcessError):
