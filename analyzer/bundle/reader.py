@@ -13,6 +13,7 @@ import bz2
 import contextlib
 import io
 import lzma
+import mmap
 import os
 import posixpath
 import signal
@@ -39,6 +40,10 @@ THREADED_MIN = 8 << 20
 # Decompressed bytes asked for at a time: what a damaged stream can lose at its end.
 PASS_CHUNK = 64 << 10
 ARCHIVE_SEP = "!"
+# The shortcuts that spare copies of the decompressed bytes (_TarMember, _Rebuffer, the
+# straight reads of _StreamGuard and _Passthrough). They change no byte, count or error;
+# off, every layer reads as tarfile and io do, which the tests compare them with.
+DIRECT_READS = True
 
 
 class BundleError(Exception):
@@ -87,13 +92,20 @@ class _Counting(io.RawIOBase):
         return True
 
     def readinto(self, b: bytearray) -> int:  # type: ignore[override]
-        data = self.inner.read(len(b))
+        data = self.read(len(b))
         n = len(data)
         b[:n] = data
-        self.count += n
-        if self.budget is not None:
-            self.budget.input_read += n
         return n
+
+    def read(self, size: int = -1) -> bytes:
+        """The inner stream's own read (what readinto would copy), counted."""
+        if size is None or size < 0:
+            return self.readall()
+        data = self.inner.read(size)
+        self.count += len(data)
+        if self.budget is not None:
+            self.budget.input_read += len(data)
+        return data
 
 
 class _RatioGuard:
@@ -128,6 +140,16 @@ class _StreamGuard(io.RawIOBase):
         self.top = top
         # one step at a time, so what came before a damaged spot is delivered first
         self._read = getattr(inner, "read1", inner.read)
+        # The stream is a buffer over a _Passthrough, read by nothing else, into which the
+        # caller has just peeked (the tar's head): once what that peek buffered is taken,
+        # read1 would make one read of the _Passthrough of the same size, so that read goes
+        # straight into our buffer instead.
+        self._direct: Callable[[memoryview], int] | None = None
+        self._buffered = 0
+        raw = getattr(inner, "raw", None)
+        if DIRECT_READS and type(inner) is io.BufferedReader and isinstance(raw, _Passthrough):
+            self._buffered = len(inner.peek())  # what it holds (peek reads nothing then)
+            self._direct = raw.readinto
         self.error: BaseException | None = None  # why the stream ended early
         self.tripped: _LimitHit | None = None  # raised on the read after the one that crossed
 
@@ -147,14 +169,18 @@ class _StreamGuard(io.RawIOBase):
         if self.error is not None:
             return 0
         try:
-            data = self._read(len(b))
+            if self._direct is not None and not self._buffered:
+                n = self._direct(b)
+            else:
+                data = self._read(len(b))
+                n = len(data)
+                b[:n] = data
+                self._buffered = max(self._buffered - n, 0)
         except _READ_ERRORS as exc:
             # end the stream here: tarfile then reports a cut archive after what it has read,
             # instead of the buffered bytes before the damage being dropped with the error
             self.error = exc
             return 0
-        n = len(data)
-        b[:n] = data
         if self.top:
             self.budget.scanned += n
         if self.ratio is not None and n and self.ratio.over(n):
@@ -165,6 +191,186 @@ class _StreamGuard(io.RawIOBase):
                 f"(a compression bomb?); reading stopped after {self.ratio.produced} bytes",
             )
         return n
+
+
+class _TarMember(io.RawIOBase):
+    """A regular tar member's data, read straight from the archive's stream.
+
+    tarfile hands a member out through three layers (ExFileObject, _FileInFile, and _Stream,
+    which reads its source 10 KiB at a time and joins and slices the pieces): several copies
+    of every byte and a Python step per 10 KiB. This reads the same bytes into the caller's
+    buffer and leaves tarfile's _Stream (`pos`, `buf`) as its own read would have left it, so
+    `tar.next()` carries on exactly as before. It asks its source for exactly what _Stream
+    would have asked (the leftover first, then whole `bufsize` steps, the excess kept in
+    `buf`), so the decompressing side, and with it every limit, count and error, sees the
+    same demands at the same moments. `readinto` behaves as ExFileObject.read1 does on its
+    empty buffer (one _FileInFile read): the whole request or, when the archive ends first,
+    tarfile's ReadError.
+    """
+
+    def __init__(self, stream: tarfile._Stream, offset: int, size: int) -> None:  # type: ignore[name-defined]
+        self.stream = stream
+        self.source: io.BufferedReader = stream.fileobj
+        self.offset = offset
+        self.size = size
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        n = min(len(b), self.size - self.position)
+        if n <= 0:
+            return 0
+        stream = self.stream
+        start = self.offset + self.position
+        if stream.pos != start:
+            stream.seek(start)  # tarfile's own skip forward (or its error for a step back)
+        with memoryview(b) as view:
+            self._read(view, n)
+        self.position += n
+        return n
+
+    def _read(self, view: memoryview, n: int) -> None:
+        """_Stream.read(n) into `view`, raising tarfile's error when the stream ends first."""
+        stream = self.stream
+        left = stream.buf
+        have = len(left)
+        if have >= n:
+            view[:n] = memoryview(left)[:n]
+            stream.buf = left[n:]
+            stream.pos += n
+            return
+        view[:have] = left
+        need = n - have
+        step = stream.bufsize
+        into = self.source.readinto1  # buffered bytes, or one read of the source: never more
+        got = 0
+        with view[have:n] as part:
+            while got < need:
+                k = into(part[got:])
+                if not k:
+                    break
+                got += k
+        if got == need:
+            extra = -need % step  # the rest of _Stream's last step
+            stream.buf = self.source.read(extra) if extra else b""
+            stream.pos += n
+            return
+        self._ended(view, have + got, got % step != 0, n)
+
+    def _ended(self, view: memoryview, c: int, short: bool, n: int) -> None:
+        """The source ran dry after `c` bytes: what _Stream's loop does from there."""
+        stream = self.stream
+        pieces = [bytes(view[:c])]
+        if short:  # the short step did not stop _Stream's loop; an empty one does
+            while c < n:
+                chunk = self.source.read(stream.bufsize)
+                if not chunk:
+                    break
+                pieces.append(chunk)
+                c += len(chunk)
+        data = b"".join(pieces)
+        stream.buf = data[n:]
+        stream.pos += min(len(data), n)
+        if len(data) < n:
+            raise tarfile.ReadError("unexpected end of data")
+        view[:n] = memoryview(data)[:n]
+
+
+class _Rebuffer(io.RawIOBase):
+    """What io.BufferedReader(_Passthrough(member), CHUNK).readinto gives, without the copy.
+
+    A plain tar member's stream is buffered to sniff its head; after that only the member's
+    LimitedStream reads it. The sizes that buffer asks of the member (fills of what is left of
+    the buffer, at most PASS_CHUNK; straight reads while more than a buffer is wanted) decide
+    where a truncated member fails and when its archive is read further, so they must stay.
+    This makes exactly those requests, in the same order, but into the caller's buffer
+    wherever the bytes end up there anyway: only a fill that goes past the request is kept
+    aside, as the buffer would have kept it.
+    """
+
+    def __init__(self, raw: _TarMember, head: bytes) -> None:
+        self.raw = raw
+        self._ahead = head  # what the buffer holds and has not handed out: from `_at` on
+        self._at = 0
+        self._end = len(head) if head else -1  # the buffer's fill mark (-1: none)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        with memoryview(b) as view:
+            return self._readinto(view)
+
+    def _readinto(self, view: memoryview) -> int:
+        want = len(view)
+        written = 0
+        have = len(self._ahead) - self._at
+        if have > 0:
+            at = self._at
+            with memoryview(self._ahead) as ahead:
+                if have >= want:
+                    view[:] = ahead[at : at + want]
+                    self._at = at + want
+                    return want
+                view[:have] = ahead[at:]
+            written = have
+        self._ahead, self._at, self._end = b"", 0, -1  # the buffer starts over here
+        remaining = want - written
+        into = self.raw.readinto
+        while remaining > 0:
+            if remaining > CHUNK:  # the buffer reads straight into the caller's memory
+                n = into(view[written : written + PASS_CHUNK])
+                if not n:
+                    break
+                written += n
+                remaining -= n
+                continue
+            start = max(self._end, 0)
+            size = min(CHUNK - start, PASS_CHUNK)
+            if size <= remaining:
+                n = into(view[written : written + size])
+                if not n:
+                    break
+                self._end = start + n
+                written += n
+                remaining -= n
+                continue
+            extra = bytearray(size)  # the one fill that reads further than asked
+            n = into(extra)
+            if not n:
+                break
+            self._end = start + n
+            take = min(n, remaining)
+            view[written : written + take] = extra[:take]
+            written += take
+            remaining -= take
+            if n > take:
+                self._ahead = bytes(extra[take:n])
+        return written
+
+
+def _direct_member(tar: tarfile.TarFile, info: tarfile.TarInfo) -> _TarMember | None:
+    """The direct reader for a plain member of a streamed tar, or None to use extractfile."""
+    stream = getattr(tar, "fileobj", None)
+    stream_class = getattr(tarfile, "_Stream", None)
+    if (
+        not DIRECT_READS
+        or stream_class is None
+        or type(stream) is not stream_class
+        or getattr(stream, "comptype", None) != "tar"
+        or type(getattr(stream, "buf", None)) is not bytes
+        or type(getattr(stream, "pos", None)) is not int
+        or type(getattr(stream, "bufsize", None)) is not int
+        or stream.bufsize <= 0
+        or not isinstance(getattr(stream, "fileobj", None), io.BufferedReader)
+        or getattr(tar, "fileobject", None) is not tarfile.ExFileObject
+    ):
+        return None
+    if info.type not in tarfile.REGULAR_TYPES or info.sparse is not None or info.size < 0:
+        return None
+    return _TarMember(stream, info.offset_data, info.size)
 
 
 class LimitedStream(io.RawIOBase):
@@ -343,11 +549,17 @@ def _decompressor(kind: str, raw: BinaryIO) -> BinaryIO:
 
 
 # What a decompressing child process sends per step: the step's length, the compressed
-# bytes read until then, the input file's bytes read until then.
+# bytes read until then, the input file's bytes read until then. A step of at most
+# PASS_CHUNK bytes (all of them, in practice) travels in the next slot of a ring of shared
+# memory, which the parent hands back once it has read it; a longer one follows its header in
+# the pipe.
 _STEP = struct.Struct("<iqq")
 _FAILED = -1  # a step length that says: an error message follows
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = 1031  # Linux fcntl command
+_SLOTS = 32  # slots of the ring (PASS_CHUNK each)
+_HEADS = 16  # steps the child announces per write: the parent, faster, then wakes less often
+_GIVE_BACK = 8  # slots the parent hands back per write, unless it is about to wait
 
 
 def _child_decompress(
@@ -355,33 +567,64 @@ def _child_decompress(
     counting: _Counting,
     input_read: Callable[[], int],
     out: int,
+    ring: memoryview,
+    freed: int,
 ) -> None:
     """The child's whole life: the same reads as in place, each sent with its counts."""
+    parts: list[bytes] = []
+    free = _SLOTS
+    slot = 0
 
-    def send(*parts: bytes) -> None:
-        total = sum(map(len, parts))
+    def send() -> None:
         done = os.writev(out, parts)
+        total = sum(map(len, parts))
         if done < total:  # the rest of a write the pipe took only in part
             rest = b"".join(parts)[done:]
             while rest:
                 rest = rest[os.write(out, rest) :]
+        parts.clear()
 
     while True:
         try:
             data = read(PASS_CHUNK)
         except BaseException as exc:  # sent to the parent, raised there at the same point
             message = f"{type(exc).__name__}\0{exc}".encode("utf-8", "replace")
-            send(
-                _STEP.pack(_FAILED, counting.count, input_read()),
-                _STEP.pack(len(message), 0, 0),
-                message,
+            parts.extend(
+                (
+                    _STEP.pack(_FAILED, counting.count, input_read()),
+                    _STEP.pack(len(message), 0, 0),
+                    message,
+                )
             )
+            send()
             os.close(out)
             return
-        send(_STEP.pack(len(data), counting.count, input_read()), data)
-        if not data:
+        n = len(data)
+        head = _STEP.pack(n, counting.count, input_read())
+        if not n:
+            parts.append(head)
+            send()
             os.close(out)
             return
+        if n > PASS_CHUNK:  # no read gives more than asked; still, it would not fit a slot
+            parts.extend((head, data))
+            send()
+            continue
+        if not free:
+            if parts:
+                send()  # what the parent must read before it can give a slot back
+            got = os.read(freed, _SLOTS)
+            if not got:  # the parent stopped reading
+                os.close(out)
+                return
+            free += len(got)
+        start = slot * PASS_CHUNK
+        ring[start : start + n] = data
+        slot = (slot + 1) % _SLOTS
+        free -= 1
+        parts.append(head)  # after the bytes are in their slot
+        if len(parts) >= _HEADS:
+            send()
 
 
 def _error_named(name: str, message: str) -> BaseException:
@@ -404,7 +647,8 @@ class _Forked(io.RawIOBase):
     does) on its copy of the stream and sends each result with the counts taken after it;
     an error travels after the bytes that came before it and is raised on the read that
     reaches it, so the ratio guard, the progress and a damaged input see what they would
-    see without the child.
+    see without the child. The bytes themselves go through shared memory (a pipe would copy
+    them twice more and wake the parent for every step), the counts through a pipe.
     """
 
     def __init__(self, inner: BinaryIO, counting: _Counting, budget: _Budget) -> None:
@@ -414,30 +658,52 @@ class _Forked(io.RawIOBase):
         self._count = counting.count
         self._buf = bytearray(2 * _PIPE_SIZE)  # read from the pipe into this, in place
         self._pos = self._end = 0
-        self._rest = b""
+        self._left = 0  # bytes of the current step not handed out yet
+        self._from = -1  # where they are in the ring (-1: in the buffer)
+        self._slot = 0  # the ring's slot of the next step
+        self._freed = 0  # slots read and not handed back yet
         self._ended = False
+        self.pid = 0
         read = getattr(inner, "read1", inner.read)
-        rfd, wfd = os.pipe()
-        with contextlib.suppress(OSError):
-            import fcntl
+        self._ring = mmap.mmap(-1, _SLOTS * PASS_CHUNK)  # shared with the child
+        self._view = memoryview(self._ring)
+        fds: list[int] = []
+        try:
+            rfd, wfd = os.pipe()
+            fds += (rfd, wfd)
+            back_r, back_w = os.pipe()  # freed slots, one byte each
+            fds += (back_r, back_w)
+            with contextlib.suppress(OSError):
+                import fcntl
 
-            fcntl.fcntl(wfd, _F_SETPIPE_SZ, _PIPE_SIZE)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads alive
-            pid = os.fork()
+                fcntl.fcntl(wfd, _F_SETPIPE_SZ, _PIPE_SIZE)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads alive
+                pid = os.fork()
+        except OSError:  # the caller decompresses in place instead
+            for fd in fds:
+                os.close(fd)
+            self._view.release()
+            self._ring.close()
+            raise
         if pid == 0:  # the child: decompress, send, and leave without any cleanup of the parent's
             code = 0
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
                 os.close(rfd)
-                _child_decompress(read, counting, lambda: budget.input_read, wfd)
+                os.close(back_w)
+                _child_decompress(
+                    read, counting, lambda: budget.input_read, wfd, self._view, back_r
+                )
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
         os.close(wfd)
+        os.close(back_r)
         self.pid = pid
         self._pipe = io.FileIO(rfd, "rb")
+        self._back = back_w
 
     def consumed(self) -> int:
         """Compressed bytes read to produce what this stream has handed out."""
@@ -446,10 +712,18 @@ class _Forked(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def _give_back(self) -> None:
+        """Tell the child which slots it may fill again."""
+        freed, self._freed = self._freed, 0
+        with contextlib.suppress(OSError):  # a child that has ended needs none
+            os.write(self._back, bytes(freed))
+
     def _fill(self, need: int) -> bool:
         """At least `need` unread bytes in the buffer; False when the child ended first."""
         buf = self._buf
         while self._end - self._pos < need:
+            if self._freed:  # before waiting: the child may be waiting for a slot
+                self._give_back()
             if self._pos:  # the unread bytes to the front, in place (no new allocation)
                 left = self._end - self._pos
                 buf[:left] = buf[self._pos : self._end]
@@ -469,9 +743,10 @@ class _Forked(io.RawIOBase):
         self._pos += n
         return data
 
-    def _next(self) -> bytes:
+    def _next(self) -> int:
+        """Start the next step: its counts, its error, or its length (0 at the end)."""
         if self._ended:
-            return b""
+            return 0
         if not self._fill(_STEP.size):
             self._ended = True
             raise EOFError("the decompressing process ended before the end of the stream")
@@ -489,37 +764,63 @@ class _Forked(io.RawIOBase):
             text = self._take(size).decode("utf-8", "replace") if self._fill(size) else ""
             name, _, message = text.partition("\0")
             raise _error_named(name, message)
+        if 0 < length <= PASS_CHUNK:
+            self._from = self._slot * PASS_CHUNK
+            self._slot = (self._slot + 1) % _SLOTS
+            return length
+        self._from = -1
+        # the whole step is waited for, so a child that dies in its middle gives none of it
         if not self._fill(length):
             self._ended = True
             raise EOFError("the decompressing process ended before the end of the stream")
         if not length:
             self._ended = True
-            return b""
-        return self._take(length)
-
-    def read1(self, size: int = -1) -> bytes:
-        """One step's bytes (those reading in place would have given), or the rest of one."""
-        data = self._rest or self._next()
-        if 0 <= size < len(data):
-            self._rest = data[size:]
-            return data[:size]
-        self._rest = b""
-        return data
+        return length
 
     def readinto(self, b: bytearray) -> int:  # type: ignore[override]
-        data = self.read1(len(b))
-        n = len(data)
-        b[:n] = data
+        """One step's bytes (those reading in place would have given), or the rest of one."""
+        if not self._left:
+            self._left = self._next()
+            if not self._left:
+                return 0
+        n = min(len(b), self._left)
+        at = self._from
+        if at >= 0:
+            b[:n] = self._view[at : at + n]
+            self._from = at + n
+        else:
+            pos = self._pos
+            with memoryview(self._buf) as view:
+                b[:n] = view[pos : pos + n]
+            self._pos = pos + n
+        self._left -= n
+        if not self._left and at >= 0:
+            self._freed += 1
+            if self._freed >= _GIVE_BACK:
+                self._give_back()
         return n
+
+    def read1(self, size: int = -1) -> bytes:
+        """What `readinto` gives, as bytes (a whole step, or its rest, when size is negative)."""
+        if not self._left:
+            self._left = self._next()
+        n = self._left if size < 0 else min(size, self._left)
+        out = bytearray(n)
+        got = self.readinto(out) if n else 0
+        return bytes(out[:got])
 
     def close(self) -> None:
         if self.pid:
             pid, self.pid = self.pid, 0
             self._pipe.close()  # a child still writing stops on the broken pipe
+            os.close(self._back)  # and one waiting for a slot on the end of this one
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
+            with contextlib.suppress(BufferError):  # a slice still alive keeps it mapped
+                self._view.release()
+                self._ring.close()
         super().close()
 
     def __del__(self) -> None:
@@ -568,7 +869,20 @@ class _GzipStream(io.RawIOBase):
         return True
 
     def readinto(self, b: bytearray) -> int:  # type: ignore[override]
-        want = len(b)
+        out = self._decompress(len(b))
+        n = len(out)
+        b[:n] = out
+        return n
+
+    def read1(self, size: int = -1) -> bytes:
+        """What `readinto` would give for `size` bytes, without copying it (a negative size
+        reads everything, as `read` does)."""
+        if size < 0:
+            return self.readall()
+        return self._decompress(size)
+
+    def _decompress(self, want: int) -> bytes:
+        """The next decompressed bytes, at most `want` of them; empty at the end."""
         while not self.done:
             data = self.d.unconsumed_tail or self.pending
             self.pending = b""
@@ -580,7 +894,7 @@ class _GzipStream(io.RawIOBase):
                         raise EOFError(
                             "compressed file ended before the end-of-stream marker was reached"
                         )
-                    return 0
+                    return b""
             self.started = True
             out = self.d.decompress(data, want)
             if self.d.eof:
@@ -600,10 +914,8 @@ class _GzipStream(io.RawIOBase):
                 else:
                     self.done = True
             if out:
-                n = len(out)
-                b[:n] = out
-                return n
-        return 0
+                return out
+        return b""
 
     def close(self) -> None:
         try:
@@ -857,7 +1169,7 @@ class Bundle:
                 yield self._skip(shown, "special-file", "sparse file entry; not read")
                 continue
             try:
-                fobj = tar.extractfile(info)
+                fobj = _direct_member(tar, info) or tar.extractfile(info)
             except (tarfile.TarError, OSError) as exc:
                 yield self._skip(shown, "unreadable", f"cannot be read: {_describe(exc)}")
                 continue
@@ -952,7 +1264,8 @@ class Bundle:
         """
         buffered = io.BufferedReader(_Passthrough(fobj), CHUNK)  # type: ignore[arg-type]
         try:
-            head = buffered.peek(512)[:512]
+            peeked = buffered.peek(512)  # all the buffer holds, which a plain member hands on
+            head = peeked[:512]
         except _LimitHit as hit:
             self._stop(hit, path)
             return
@@ -1001,7 +1314,10 @@ class Bundle:
             return
         if top:
             self.kind = "file"
-        yield Member(path=path, size=size, _stream=LimitedStream(buffered, self.budget, guards))  # type: ignore[arg-type]
+        content: BinaryIO = buffered
+        if isinstance(fobj, _TarMember):
+            content = _Rebuffer(fobj, peeked)  # type: ignore[assignment]
+        yield Member(path=path, size=size, _stream=LimitedStream(content, self.budget, guards))  # type: ignore[arg-type]
 
     def _compressed(
         self,
@@ -1022,9 +1338,13 @@ class Bundle:
         try:
             inner = _decompressor(comp, counting)  # type: ignore[arg-type]
             if top and (self.input_size or 0) > THREADED_MIN and _can_fork():
-                forked = _Forked(inner, counting, self.budget)
-                opened.append(forked)
-                inner, consumed = forked, forked.consumed  # type: ignore[assignment]
+                try:
+                    forked: _Forked | None = _Forked(inner, counting, self.budget)
+                except OSError:  # no process, pipe or shared memory to spare: read in place
+                    forked = None
+                if forked is not None:
+                    opened.append(forked)
+                    inner, consumed = forked, forked.consumed  # type: ignore[assignment]
             ibuf = io.BufferedReader(_Passthrough(inner), CHUNK)  # type: ignore[arg-type]
             ihead = ibuf.peek(512)[:512]
         except _LimitHit as hit:
@@ -1168,11 +1488,20 @@ class _Passthrough(io.RawIOBase):
         # read1 hands over what one decompression step produced, so the data before a
         # damaged spot is delivered before the error is raised
         self._read = getattr(inner, "read1", inner.read)
+        # where the inner stream's readinto gives exactly what its read1 (or read) would,
+        # straight into the buffer
+        exact = DIRECT_READS and isinstance(inner, (_TarMember, _Forked, _GzipStream))
+        self._into = inner.readinto if exact else None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        if self._into is not None:
+            if len(b) <= PASS_CHUNK:
+                return self._into(b)
+            with memoryview(b) as view:
+                return self._into(view[:PASS_CHUNK])
         data = self._read(min(len(b), PASS_CHUNK))
         n = len(data)
         b[:n] = data
