@@ -184,7 +184,7 @@ class Re2Matcher(Matcher):
         out: list[tuple[int, int]] = []
         for li in lines:
             start = int(ends[li - 1]) + 1 if li else 0
-            line = buf[start : int(ends[li])]
+            line = buf[start : int(ends[li]) + 1]  # with its newline: a literal may end there
             if self.set is not None:
                 out.extend((i, li) for i in self.set.Match(line) or ())
                 continue

@@ -84,10 +84,18 @@ def _micros(t: datetime) -> int:
 
 
 def _raw_literal(text: str, caseless: bool) -> bytes | None:
-    """The piece of a required literal that must sit on one raw line, as bytes."""
+    """The piece of a required literal that must sit on one raw line, as bytes.
+
+    A piece followed by a line break in the literal keeps it: a record's text line ends
+    where its raw line ends (a line cut for length, or text quay_log makes up, marks the
+    record as always searched), so `_health\n` in a text is `_health` at the end of a raw
+    line, which is much rarer than `_health` anywhere.
+    """
     if "\ufffd" in text or (caseless and not text.isascii()):
         return None
-    piece = max(text.split("\n"), key=len)
+    parts = text.split("\n")
+    pieces = [part + "\n" for part in parts[:-1] if part] + [parts[-1]]
+    piece = max(pieces, key=len)
     return piece.encode("utf-8") if piece else None
 
 
