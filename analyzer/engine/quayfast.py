@@ -834,9 +834,11 @@ class QuayBulk:
         keys = lines.key[a:b]
         # the last record of each program in the run stays open; so does the queue from the
         # oldest of those among the last MAX_PENDING starts
-        _keys, rev_first = np.unique(keys[::-1], return_index=True)
         last_of_key = np.zeros(b - a, bool)
-        last_of_key[(b - a - 1) - rev_first] = True
+        # keys are small: the last line of each is found per key present, without a sort
+        rev = keys[::-1]
+        for k in np.flatnonzero(np.bincount(keys)).tolist():
+            last_of_key[(b - a - 1) - int(np.argmax(rev == k))] = True
         window = max(0, (b - a) - self.max_pending)
         front = window + int(np.argmax(last_of_key[window:]))
         key_tuples = self.classifier.key_tuples
@@ -1037,7 +1039,7 @@ class QuayBulk:
 
         if gb in ("program", "level") and len(idx):
             codes = lines.key[idx] if gb == "program" else lines.level[idx]
-            uniq = np.unique(codes)
+            uniq = np.flatnonzero(np.bincount(codes))
             easy_groups = {
                 (programs[int(c)] if gb == "program" else LEVEL_NAMES[int(c)]): idx[codes == c]
                 for c in uniq
@@ -1128,9 +1130,9 @@ class QuayBulk:
             k = len(middle_e)
             acc.count += k
             acc.files[self.path] += k
-            codes, cnts = np.unique(lines.key[middle_e], return_counts=True)
-            for c, cnt in zip(codes.tolist(), cnts.tolist(), strict=True):
-                acc.programs[self.classifier.programs[c]] += cnt
+            per_key = np.bincount(lines.key[middle_e])  # keys are small: no sort needed
+            for c in np.flatnonzero(per_key).tolist():
+                acc.programs[self.classifier.programs[c]] += int(per_key[c])
             ms = lines.ms[middle_e]
             for t in (_time(int(ms.min())), _time(int(ms.max()))):
                 if acc.first_time is None or t < acc.first_time:

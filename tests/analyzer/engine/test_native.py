@@ -271,3 +271,12 @@ def test_turned_off_and_stale(lib: object, monkeypatch: pytest.MonkeyPatch, tmp_
     assert native.library() is None and "not built" in native.status()
     monkeypatch.undo()
     native.reset()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=80), pad=st.sampled_from([b"", b"A" * 7, b"\x7f" * 9]))
+def test_clean_is_the_python_test(lib: object, data: bytes, pad: bytes) -> None:
+    """qs_clean: no byte >= 0x80, no NUL, no CR (what quayfast tests with bytes methods)."""
+    text = pad + data + pad
+    expected = text.isascii() and b"\0" not in text and b"\r" not in text
+    assert bool(lib.qs_clean(text, len(text))) == expected
