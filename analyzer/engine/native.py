@@ -42,7 +42,7 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
         return None, "turned off (ANALYZER_NATIVE=off)"
     path = Path(os.environ.get("ANALYZER_NATIVE_LIB") or LIBRARY)
     if not path.is_file():
-        return None, "not built (no C compiler when the package was installed)"
+        return None, "not built (no C compiler, or ANALYZER_BUILD_NATIVE=0, when the package was installed)"
     try:
         lib = ctypes.CDLL(str(path))
         lib.qs_abi.restype = _i64
