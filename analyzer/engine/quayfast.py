@@ -49,7 +49,7 @@ from analyzer.engine.quaylines import CONT, EASY, LEVEL_NAMES, OTHER, PAD, Class
 from analyzer.engine.worker import BlockWorker
 
 if TYPE_CHECKING:
-    from analyzer.engine.scanner import FileStats, LogLeaf, LogScanner
+    from analyzer.engine.scanner import Accumulator, FileStats, LogLeaf, LogScanner
 
 KIND = "quay_log"
 # Strings the redactor learns secrets from (redact.learn_from_records): a record holding one
@@ -62,7 +62,7 @@ _MS = timedelta(milliseconds=1)
 NOTHING: frozenset[int] = frozenset()
 _PREFIXES = re.compile(rb"(?m)^([A-Za-z][A-Za-z0-9_.:-]*) (stdout|stderr) \| ")
 SMALL = 4 << 20  # members up to this size are read record by record
-WORKER_AFTER = 8  # blocks (about 8 MiB) read before the prefilter worker is forked
+WORKER_AFTER = 2  # blocks read before the worker is forked (one block stays in process)
 _ERROR_LEVELS = frozenset({3, 4})  # ERROR, CRITICAL: what scanner.ERROR_LEVELS holds for Quay
 
 
@@ -259,6 +259,9 @@ class QuayBulk:
         # a record inside it
         self.run_min = self.max_pending + 1 if self.max_pending < self.max_gap else 1 << 62
         self._clf_times: dict[str, int] = {}
+        # the last hit of each group of a match-everything condition, kept unbuilt until a
+        # later block shows whether it stays the last (see _group)
+        self._lasts: dict[tuple[str, int, str], tuple[LogLeaf, int, bytes, int, int]] = {}
         s, u = scanner.since, scanner.until
         self.windowed = s is not None or u is not None
         self.since_us = _micros(s) if s is not None else None
@@ -328,6 +331,8 @@ class QuayBulk:
                 # a block of about 1 MiB is read at a time: large enough for array operations
                 # to pay, small enough to stay in the caches
                 count += 1
+                if block.first == 1:
+                    self._prelearn(block.padded)  # now, so that the worker has the prefixes
                 if pool is None and count == WORKER_AFTER:
                     pool = self._worker()
                 ticket = None
@@ -342,6 +347,7 @@ class QuayBulk:
         finally:
             if pool is not None:
                 pool.close()
+        self._flush_lasts()
         for entry in self.queue:
             if type(entry) is Entry:
                 entry.closed = True
@@ -388,8 +394,6 @@ class QuayBulk:
         `prepared` the block's classification when the worker did it.
         """
         buf = padded  # line slices never reach the padding
-        if first == 1:
-            self._prelearn(padded)
         if prepared is None or prepared.keys != self.classifier.known:
             prepared = self._prepare(first, padded, ends)
         clean, lines = prepared.clean, prepared.lines
@@ -1061,6 +1065,7 @@ class QuayBulk:
 
         if len(set(per) | set(order)) > GROUPS_MAX:
             # groups would spill into "(other)": take every hit one by one, in line order
+            self._flush_lasts(leaf)
             merged = sorted(
                 [(int(i), None) for i in idx] + [(i, rec) for i, rec in built],
                 key=lambda x: x[0],
@@ -1094,6 +1099,16 @@ class QuayBulk:
 
         scanner = self.scanner
         per = scanner.results.setdefault((leaf.rule_id, leaf.index), {})
+        pending = self._lasts.pop((leaf.rule_id, leaf.index, group), None)
+        if pending is not None:
+            # an earlier block's last hit is followed by these: it only adds to the sums when
+            # the samples are full (they were when it was kept), else it is recorded in full
+            acc = per.get(group)
+            if acc is not None and len(acc.samples) >= leaf.max_evidence:
+                _leaf, _n, _raw, key, ms = pending
+                self._count_middle(leaf, acc, np.array([key]), np.array([ms], np.int64))
+            else:
+                self._flush_one(pending)
         acc = per.get(group)
         kept = len(acc.samples) if acc is not None else 0
         need = max(0, leaf.max_evidence - kept)
@@ -1127,24 +1142,47 @@ class QuayBulk:
         for _i, rec in middle_b:
             self._hit(leaf, rec)
         if len(middle_e):
-            k = len(middle_e)
-            acc.count += k
-            acc.files[self.path] += k
-            per_key = np.bincount(lines.key[middle_e])  # keys are small: no sort needed
-            for c in np.flatnonzero(per_key).tolist():
-                acc.programs[self.classifier.programs[c]] += int(per_key[c])
-            ms = lines.ms[middle_e]
-            for t in (_time(int(ms.min())), _time(int(ms.max()))):
-                if acc.first_time is None or t < acc.first_time:
-                    acc.first_time = t
-                if acc.last_time is None or t > acc.last_time:
-                    acc.last_time = t
-            if leaf.within_s is not None:
-                secs, cnts = np.unique(_seconds(ms), return_counts=True)
-                for sec, cnt in zip(secs.tolist(), cnts.tolist(), strict=True):
-                    acc.count_second(sec, cnt)
+            self._count_middle(leaf, acc, lines.key[middle_e], lines.ms[middle_e])
         if last_e > last_b:
-            self._hit(leaf, self._easy_record(first, buf, lines, last_e))
+            # the last easy hit is built only if no later block has one for this group
+            s, e = int(lines.starts[last_e]), int(lines.ends[last_e])
+            self._lasts[(leaf.rule_id, leaf.index, group)] = (
+                leaf,
+                first + last_e,
+                buf[s:e],
+                int(lines.key[last_e]),
+                int(lines.ms[last_e]),
+            )
         else:
             self._hit(leaf, b_list[-1][1])
+
+    def _count_middle(self, leaf: LogLeaf, acc: Accumulator, keys: np.ndarray, ms: np.ndarray) -> None:
+        """Hits of easy lines that are neither samples nor the last: what they add to the sums."""
+        k = len(keys)
+        acc.count += k
+        acc.files[self.path] += k
+        per_key = np.bincount(keys)  # keys are small: no sort needed
+        for c in np.flatnonzero(per_key).tolist():
+            acc.programs[self.classifier.programs[c]] += int(per_key[c])
+        for t in (_time(int(ms.min())), _time(int(ms.max()))):
+            if acc.first_time is None or t < acc.first_time:
+                acc.first_time = t
+            if acc.last_time is None or t > acc.last_time:
+                acc.last_time = t
+        if leaf.within_s is not None:
+            secs, cnts = np.unique(_seconds(ms), return_counts=True)
+            for sec, cnt in zip(secs.tolist(), cnts.tolist(), strict=True):
+                acc.count_second(sec, cnt)
+
+    def _flush_one(self, pending: tuple[LogLeaf, int, bytes, int, int]) -> None:
+        leaf, n, raw, _key, _ms = pending
+        info = quay_log.read_line(n, decode(raw))
+        rec, _extra = quay_log.new_record(info, n)
+        self._hit(leaf, rec)
+
+    def _flush_lasts(self, leaf: LogLeaf | None = None) -> None:
+        """Record the kept last hits (of one condition, or all at the member's end) in full."""
+        for key in list(self._lasts):
+            if leaf is None or self._lasts[key][0] is leaf:
+                self._flush_one(self._lasts.pop(key))
 
