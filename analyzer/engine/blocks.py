@@ -76,11 +76,14 @@ def blocks(src: TextSource) -> Iterator[Block]:
                 else:
                     buf = b"".join((memoryview(chunk)[: last_nl + 1], _PADDING))
                 # the newlines, found once here for the line count and the classifier
-                ends: np.ndarray | None = native.newlines(buf, mark)
-                if ends is None:
+                found = native.newlines_cr(buf, mark)  # one pass for both, when compiled
+                if found is not None:
+                    ends, has_cr = found
+                else:
                     ends = np.flatnonzero(np.frombuffer(buf, np.uint8, mark) == 10)
+                    has_cr = buf.find(b"\r", 0, mark) >= 0
                 count = len(ends)  # type: ignore[arg-type]
-                if buf.find(b"\r", 0, mark) >= 0:
+                if has_cr:
                     # raw_lines drops one carriage return at the end of each line
                     buf = buf[:mark].replace(b"\r\n", b"\n") + _PADDING
                     ends = None

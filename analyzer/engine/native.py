@@ -60,6 +60,8 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.qs_newlines.argtypes = [_ptr, _i64, _ptr, _i64]
     lib.qs_classify.restype = None
     lib.qs_classify.argtypes = [_ptr, _ptr, _i64, ctypes.c_int32, _ptr, _ptr, _i64] + [_ptr] * 6
+    lib.qs_newlines_cr.restype = _i64
+    lib.qs_newlines_cr.argtypes = [_ptr, _i64, _ptr, _i64, ctypes.POINTER(ctypes.c_int32)]
     lib.qs_clean.restype = ctypes.c_int32
     lib.qs_clean.argtypes = [_ptr, _i64]
     lib.qs_nginx.restype = _i64
@@ -85,6 +87,23 @@ def newlines(buf: bytes, size: int) -> np.ndarray | None:
         lib.qs_newlines(buf, size, ends.ctypes.data, n)
         return ends
     return ends[:n]
+
+
+def newlines_cr(buf: bytes, size: int) -> tuple[np.ndarray, bool] | None:
+    """Offsets of the newlines in buf[:size] and whether a CR occurs there (one pass), or
+    None without the library."""
+    lib = _load()[0]
+    if lib is None:
+        return None
+    guess = size // 64 + 16
+    ends = np.empty(guess, np.int64)
+    cr = ctypes.c_int32(0)
+    n = lib.qs_newlines_cr(buf, size, ends.ctypes.data, guess, ctypes.byref(cr))
+    if n > guess:
+        ends = np.empty(n, np.int64)
+        lib.qs_newlines_cr(buf, size, ends.ctypes.data, n, ctypes.byref(cr))
+        return ends, bool(cr.value)
+    return ends[:n], bool(cr.value)
 
 
 def status() -> str:

@@ -15,6 +15,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #ifdef _WIN32
 #define QS_EXPORT __declspec(dllexport)
@@ -49,6 +52,40 @@ QS_EXPORT int64_t qs_newlines(const uint8_t *buf, int64_t size, int64_t *ends, i
         n++;
         p = nl + 1;
     }
+    return n;
+}
+
+/*
+ * The newlines of buf[0:size] (at most cap offsets stored) and, in the same pass, whether a
+ * carriage return occurs (*cr): what the block cutter needs before it hands a block on.
+ * Returns the number of newlines.
+ */
+QS_EXPORT int64_t qs_newlines_cr(const uint8_t *buf, int64_t size, int64_t *ends, int64_t cap,
+                                 int32_t *cr) {
+    int64_t n = 0, i = 0;
+    int has_cr = 0;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n'), ret = _mm_set1_epi8('\r');
+    for (; i + 16 <= size; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(buf + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+        has_cr |= _mm_movemask_epi8(_mm_cmpeq_epi8(v, ret)) != 0;
+        while (m) {
+            if (n < cap) ends[n] = i + __builtin_ctz(m);
+            n++;
+            m &= m - 1;
+        }
+    }
+#endif
+    for (; i < size; i++) {
+        if (buf[i] == '\n') {
+            if (n < cap) ends[n] = i;
+            n++;
+        } else if (buf[i] == '\r') {
+            has_cr = 1;
+        }
+    }
+    *cr = has_cr;
     return n;
 }
 

@@ -280,3 +280,15 @@ def test_clean_is_the_python_test(lib: object, data: bytes, pad: bytes) -> None:
     text = pad + data + pad
     expected = text.isascii() and b"\0" not in text and b"\r" not in text
     assert bool(lib.qs_clean(text, len(text))) == expected
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.lists(st.sampled_from([b"a", b"\n", b"\r", b"\r\n", b"x" * 15, b"\n" * 17, b"\0"]), max_size=60))
+def test_newlines_and_cr_in_one_pass(lib: object, data: list[bytes]) -> None:
+    text = b"".join(data)
+    found = native.newlines_cr(text + b"\0" * PAD, len(text))
+    assert found is not None
+    ends, has_cr = found
+    assert ends.tolist() == [i for i, c in enumerate(text) if c == 10]
+    assert has_cr == (b"\r" in text)
+    assert native.newlines(text + b"\0" * PAD, len(text)).tolist() == ends.tolist()
