@@ -14,6 +14,10 @@ For a block of lines this module tells, with array operations and no loop over l
 Words of 8 bytes are read at any offset through an unaligned view of the block, and byte
 classes are tested on them in SIMD-within-a-register style, so the cost is a few dozen array
 operations per block. A line with a byte outside printable ASCII (or a NUL or CR) is OTHER.
+
+`Classifier.classify` uses the compiled version of the same classification (quayscan.c, see
+native.py) when it was built; `classify_arrays` is this module's own, the reference the
+compiled one is tested against and the fallback without it.
 """
 
 from __future__ import annotations
