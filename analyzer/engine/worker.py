@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzer.engine import native
-from analyzer.engine.quaylines import Lines
+from analyzer.engine.quaylines import PAD, Lines
 
 SLOTS = 3  # blocks in flight: the one being read, the one being worked on, one queued
 SLOT_BYTES = 4 << 20  # a block is about 1 MiB; longer ones (long lines carried over) go inline
@@ -136,7 +136,7 @@ class _Child:
         start = slot * _SLOT_TOTAL
         lines_n, clean, keys = _NO, 0, 0
         if self.lib is not None:
-            lib, ptr, size = self.lib, self.base + start, length - _pad()
+            lib, ptr, size = self.lib, self.base + start, length - PAD
             clean = int(lib.qs_clean(ptr, size))
             starts, ends, key, ms, body, cls, level, access, state = _arrays(self.shm, slot)
             n = lib.qs_newlines(ptr, size, ends.ctypes.data, MAX_LINES)
@@ -160,12 +160,6 @@ class _Child:
             found = len(hits)
             pairs = np.array(hits, np.int64).reshape(-1).tobytes()
         return _ANSWER.pack(slot, found, lines_n, clean, keys) + pairs
-
-
-def _pad() -> int:
-    from analyzer.engine.quaylines import PAD
-
-    return PAD
 
 
 class BlockWorker:
