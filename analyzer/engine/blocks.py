@@ -11,7 +11,7 @@ line's end), added in the copy that cuts the block out of its read, so no second
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,8 +45,12 @@ def _ordinary(lines: list[bytes]) -> bytes:
     return b"\n".join(lines) + b"\n" + _PADDING
 
 
-def blocks(src: TextSource) -> Iterator[Block]:
-    """The member as blocks of lines (see the module docstring for the guarantees)."""
+def blocks(src: TextSource, need_ends: Callable[[], bool] | None = None) -> Iterator[Block]:
+    """The member as blocks of lines (see the module docstring for the guarantees).
+
+    `need_ends` says, before each block is cut, whether its newlines are wanted (a reader
+    whose blocks are classified elsewhere only needs their number, which is cheaper).
+    """
     cap = src.max_line_bytes
     lineno = 0
     carry = b""
@@ -76,13 +80,19 @@ def blocks(src: TextSource) -> Iterator[Block]:
                 else:
                     buf = b"".join((memoryview(chunk)[: last_nl + 1], _PADDING))
                 # the newlines, found once here for the line count and the classifier
-                found = native.newlines_cr(buf, mark)  # one pass for both, when compiled
-                if found is not None:
+                counted = None
+                if need_ends is not None and not need_ends():
+                    counted = native.count_cr(buf, mark)
+                found = native.newlines_cr(buf, mark) if counted is None else None
+                if counted is not None:
+                    ends, (count, has_cr) = None, counted
+                elif found is not None:
                     ends, has_cr = found
+                    count = len(ends)
                 else:
                     ends = np.flatnonzero(np.frombuffer(buf, np.uint8, mark) == 10)
                     has_cr = buf.find(b"\r", 0, mark) >= 0
-                count = len(ends)  # type: ignore[arg-type]
+                    count = len(ends)
                 if has_cr:
                     # raw_lines drops one carriage return at the end of each line
                     buf = buf[:mark].replace(b"\r\n", b"\n") + _PADDING

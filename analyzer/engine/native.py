@@ -62,6 +62,8 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     lib.qs_classify.argtypes = [_ptr, _ptr, _i64, ctypes.c_int32, _ptr, _ptr, _i64] + [_ptr] * 6
     lib.qs_newlines_cr.restype = _i64
     lib.qs_newlines_cr.argtypes = [_ptr, _i64, _ptr, _i64, ctypes.POINTER(ctypes.c_int32)]
+    lib.qs_count_cr.restype = _i64
+    lib.qs_count_cr.argtypes = [_ptr, _i64, ctypes.POINTER(ctypes.c_int32)]
     lib.qs_clean.restype = ctypes.c_int32
     lib.qs_clean.argtypes = [_ptr, _i64]
     lib.qs_nginx.restype = _i64
@@ -104,6 +106,17 @@ def newlines_cr(buf: bytes, size: int) -> tuple[np.ndarray, bool] | None:
         lib.qs_newlines_cr(buf, size, ends.ctypes.data, n, ctypes.byref(cr))
         return ends, bool(cr.value)
     return ends[:n], bool(cr.value)
+
+
+def count_cr(buf: bytes, size: int) -> tuple[int, bool] | None:
+    """How many newlines buf[:size] holds and whether a CR occurs there (one pass), or None
+    without the library."""
+    lib = _load()[0]
+    if lib is None:
+        return None
+    cr = ctypes.c_int32(0)
+    n = lib.qs_count_cr(buf, size, ctypes.byref(cr))
+    return int(n), bool(cr.value)
 
 
 def status() -> str:

@@ -259,6 +259,7 @@ class QuayBulk:
         # a record inside it
         self.run_min = self.max_pending + 1 if self.max_pending < self.max_gap else 1 << 62
         self._clf_times: dict[str, int] = {}
+        self._pool: BlockWorker | None = None  # the member's block worker, once forked
         # the last hit of each group of a match-everything condition, kept unbuilt until a
         # later block shows whether it stays the last (see _group)
         self._lasts: dict[tuple[str, int, str], tuple[LogLeaf, int, bytes, int, int]] = {}
@@ -327,14 +328,14 @@ class QuayBulk:
         inflight: deque[tuple[Block, int | None]] = deque()
         count = 0
         try:
-            for block in blocks(src):
+            for block in blocks(src, self._needs_ends):
                 # a block of about 1 MiB is read at a time: large enough for array operations
                 # to pay, small enough to stay in the caches
                 count += 1
                 if block.first == 1:
                     self._prelearn(block.padded)  # now, so that the worker has the prefixes
                 if pool is None and count == WORKER_AFTER:
-                    pool = self._worker()
+                    pool = self._pool = self._worker()
                 ticket = None
                 if pool is not None:
                     ticket = pool.submit(block.padded, self.classifier.packed if pool.classify else None)
@@ -354,6 +355,12 @@ class QuayBulk:
         self._ready(0)
         yield from self.out
         self.out = []
+
+    def _needs_ends(self) -> bool:
+        """Whether the next block's newlines are wanted here: not while a worker classifies
+        (the reader then only counts them; a block it does itself finds them again)."""
+        pool = self._pool
+        return pool is None or not pool.classify or not pool.alive
 
     def _worker(self) -> BlockWorker | None:
         """A worker for this member, when one can help here."""

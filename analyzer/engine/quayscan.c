@@ -89,6 +89,27 @@ QS_EXPORT int64_t qs_newlines_cr(const uint8_t *buf, int64_t size, int64_t *ends
     return n;
 }
 
+/* The number of newlines in buf[0:size] and whether a carriage return occurs (*cr): what the
+ * block cutter needs when the worker finds the newlines themselves. */
+QS_EXPORT int64_t qs_count_cr(const uint8_t *buf, int64_t size, int32_t *cr) {
+    int64_t n = 0, i = 0;
+    int has_cr = 0;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n'), ret = _mm_set1_epi8('\r');
+    for (; i + 16 <= size; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(buf + i));
+        n += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)));
+        has_cr |= _mm_movemask_epi8(_mm_cmpeq_epi8(v, ret)) != 0;
+    }
+#endif
+    for (; i < size; i++) {
+        n += buf[i] == '\n';
+        has_cr |= buf[i] == '\r';
+    }
+    *cr = has_cr;
+    return n;
+}
+
 static int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
 static int digits(const uint8_t *p, int count) {

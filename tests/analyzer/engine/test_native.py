@@ -292,3 +292,4 @@ def test_newlines_and_cr_in_one_pass(lib: object, data: list[bytes]) -> None:
     assert ends.tolist() == [i for i, c in enumerate(text) if c == 10]
     assert has_cr == (b"\r" in text)
     assert native.newlines(text + b"\0" * PAD, len(text)).tolist() == ends.tolist()
+    assert native.count_cr(text + b"\0" * PAD, len(text)) == (len(ends), has_cr)
