@@ -123,6 +123,16 @@ def fetch(runner: Runner, base_url: str, *, insecure: bool, timeout: float) -> N
             runner.fail(cmd, message)
 
 
+def fetch_or_say(
+    runner: Runner, base_url: str | None, *, insecure: bool, timeout: float, missing: str
+) -> None:
+    """Fetch the endpoints from base_url, or record that they were not fetched and why."""
+    if base_url:
+        fetch(runner, base_url, insecure=insecure, timeout=limit(timeout))
+    else:
+        runner.fail(None, f"health endpoints not fetched: no --quay-url given and {missing}")
+
+
 def _is_health(body: bytes) -> bool:
     """True when a body is `{"data": {"services": {...}}, "status_code": N}`."""
     try:

@@ -308,14 +308,11 @@ def collect(runner: Runner, opts: Options) -> Outcome:
         None,
     )
     outcome.quay_url = opts.quay_url or endpoint or health.base_url_from_config(config)
-    if outcome.quay_url:
-        health.fetch(
-            runner, outcome.quay_url, insecure=opts.insecure, timeout=health.limit(opts.timeout)
-        )
-    else:
-        runner.fail(
-            None,
-            "health endpoints not fetched: no --quay-url given and the QuayRegistry has no "
-            "status.registryEndpoint",
-        )
+    health.fetch_or_say(
+        runner,
+        outcome.quay_url,
+        insecure=opts.insecure,
+        timeout=opts.timeout,
+        missing="the QuayRegistry has no status.registryEndpoint",
+    )
     return outcome

@@ -157,13 +157,11 @@ def collect(runner: Runner, opts: Options) -> Outcome:
             gather.clair(runner, Access(runner, t))
 
     outcome.quay_url = opts.quay_url or health.base_url_from_config(config)
-    if outcome.quay_url:
-        health.fetch(
-            runner, outcome.quay_url, insecure=opts.insecure, timeout=health.limit(opts.timeout)
-        )
-    else:
-        runner.fail(
-            None,
-            "health endpoints not fetched: no --quay-url given and no SERVER_HOSTNAME in config.yaml",
-        )
+    health.fetch_or_say(
+        runner,
+        outcome.quay_url,
+        insecure=opts.insecure,
+        timeout=opts.timeout,
+        missing="no SERVER_HOSTNAME in config.yaml",
+    )
     return outcome

@@ -45,6 +45,22 @@ def _ordinary(lines: list[bytes]) -> bytes:
     return b"\n".join(lines) + b"\n" + _PADDING
 
 
+def _lines_of(buf: bytes, size: int, want_ends: bool) -> tuple[np.ndarray | None, int, bool]:
+    """(newline offsets or None when not wanted, their number, whether a CR occurs) of
+    buf[:size], in one compiled pass when the library is there."""
+    if not want_ends:
+        counted = native.count_cr(buf, size)
+        if counted is not None:
+            return None, counted[0], counted[1]
+    found = native.newlines_cr(buf, size)
+    if found is not None:
+        ends, has_cr = found
+    else:
+        ends = np.flatnonzero(np.frombuffer(buf, np.uint8, size) == 10)
+        has_cr = buf.find(b"\r", 0, size) >= 0
+    return ends, len(ends), has_cr
+
+
 def blocks(src: TextSource, need_ends: Callable[[], bool] | None = None) -> Iterator[Block]:
     """The member as blocks of lines (see the module docstring for the guarantees).
 
@@ -79,20 +95,7 @@ def blocks(src: TextSource, need_ends: Callable[[], bool] | None = None) -> Iter
                     buf = b"".join((carry, memoryview(chunk)[: last_nl + 1], _PADDING))
                 else:
                     buf = b"".join((memoryview(chunk)[: last_nl + 1], _PADDING))
-                # the newlines, found once here for the line count and the classifier
-                counted = None
-                if need_ends is not None and not need_ends():
-                    counted = native.count_cr(buf, mark)
-                found = native.newlines_cr(buf, mark) if counted is None else None
-                if counted is not None:
-                    ends, (count, has_cr) = None, counted
-                elif found is not None:
-                    ends, has_cr = found
-                    count = len(ends)
-                else:
-                    ends = np.flatnonzero(np.frombuffer(buf, np.uint8, mark) == 10)
-                    has_cr = buf.find(b"\r", 0, mark) >= 0
-                    count = len(ends)
+                ends, count, has_cr = _lines_of(buf, mark, need_ends is None or need_ends())
                 if has_cr:
                     # raw_lines drops one carriage return at the end of each line
                     buf = buf[:mark].replace(b"\r\n", b"\n") + _PADDING

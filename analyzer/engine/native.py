@@ -56,8 +56,6 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     expected = source_hash()
     if expected is not None and built_from != expected:
         return None, "built from another version of quayscan.c; reinstall the package"
-    lib.qs_newlines.restype = _i64
-    lib.qs_newlines.argtypes = [_ptr, _i64, _ptr, _i64]
     lib.qs_classify.restype = None
     lib.qs_classify.argtypes = [_ptr, _ptr, _i64, ctypes.c_int32, _ptr, _ptr, _i64] + [_ptr] * 6
     lib.qs_newlines_cr.restype = _i64
@@ -78,17 +76,8 @@ def library() -> ctypes.CDLL | None:
 
 def newlines(buf: bytes, size: int) -> np.ndarray | None:
     """Offsets of the newlines in buf[:size] (None without the library)."""
-    lib = _load()[0]
-    if lib is None:
-        return None
-    guess = size // 64 + 16  # Quay log lines are longer than that: one call is the rule
-    ends = np.empty(guess, np.int64)
-    n = lib.qs_newlines(buf, size, ends.ctypes.data, guess)
-    if n > guess:
-        ends = np.empty(n, np.int64)
-        lib.qs_newlines(buf, size, ends.ctypes.data, n)
-        return ends
-    return ends[:n]
+    found = newlines_cr(buf, size)
+    return None if found is None else found[0]
 
 
 def newlines_cr(buf: bytes, size: int) -> tuple[np.ndarray, bool] | None:

@@ -46,10 +46,11 @@ from analyzer.engine import native, worker
 from analyzer.engine.blocks import Block, blocks
 from analyzer.engine.matchers import Literal, make_matcher, to_lines
 from analyzer.engine.quaylines import CONT, EASY, LEVEL_NAMES, OTHER, PAD, Classifier, Lines
+from analyzer.engine.scanner import DEFAULT_COMPONENT, GROUPS_MAX, Accumulator, widen
 from analyzer.engine.worker import BlockWorker
 
 if TYPE_CHECKING:
-    from analyzer.engine.scanner import Accumulator, FileStats, LogLeaf, LogScanner
+    from analyzer.engine.scanner import FileStats, LogLeaf, LogScanner
 
 KIND = "quay_log"
 # Strings the redactor learns secrets from (redact.learn_from_records): a record holding one
@@ -458,21 +459,15 @@ class QuayBulk:
         if first == 1 and len(lines.ends):
             lines.cls[0] = OTHER  # a byte-order mark on line 1 is quay_log's business
             lines.key[0] = -1
-        lib = native.library()
-        if lib is not None:
-            left = self._nginx_compiled(lib, padded, lines)
-        else:
-            left = np.flatnonzero((lines.cls == OTHER) & (lines.key >= 0))
-        return _Prepared(keys, clean, lines, left)
+        return _Prepared(keys, clean, lines, self._nginx_candidates(padded, lines))
 
-    def _nginx(self, buf: bytes, lines: Lines) -> None:
-        """nginx access lines of a known program are record starts too (both steps at once)."""
+    def _nginx_candidates(self, buf: bytes, lines: Lines) -> np.ndarray:
+        """The lines `_nginx_read` must look at: those the compiled matcher leaves, or every
+        OTHER line of a known program without it."""
         lib = native.library()
         if lib is not None:
-            idx = self._nginx_compiled(lib, buf, lines)
-        else:
-            idx = np.flatnonzero((lines.cls == OTHER) & (lines.key >= 0))
-        self._nginx_read(buf, lines, idx)
+            return self._nginx_compiled(lib, buf, lines)
+        return np.flatnonzero((lines.cls == OTHER) & (lines.key >= 0))
 
     def _nginx_read(self, buf: bytes, lines: Lines, idx: np.ndarray) -> None:
         """nginx access lines of a known program are record starts too, read with quay_log's regex.
@@ -950,18 +945,12 @@ class QuayBulk:
                         -1 if name in known else int(easy[int(np.argmax(codes == code))])
                     )
             lo, hi = int(ms.min()), int(ms.max())
-            for t in (_time(lo), _time(hi)):
-                if stats.first_time is None or t < stats.first_time:
-                    stats.first_time = t
-                if stats.last_time is None or t > stats.last_time:
-                    stats.last_time = t
+            widen(stats, _time(lo))
+            widen(stats, _time(hi))
         for i, rec in starts:
             t = rec.time
             if t is not None:
-                if stats.first_time is None or t < stats.first_time:
-                    stats.first_time = t
-                if stats.last_time is None or t > stats.last_time:
-                    stats.last_time = t
+                widen(stats, t)
             for what, name in (("level", rec.level), ("program", rec.program)):
                 if name:
                     prev = firsts.get((what, name))
@@ -989,8 +978,6 @@ class QuayBulk:
             else:
                 assert rec is not None
                 if rec.time is not None and rec.level in ("ERROR", "CRITICAL", "FATAL", "PANIC"):
-                    from analyzer.engine.scanner import DEFAULT_COMPONENT
-
                     scanner._count_error(rec.time, rec.program or DEFAULT_COMPONENT[KIND])
                 scanner._versions(KIND, rec, stats)
         for leaf in self.plan.universal:
@@ -1068,8 +1055,6 @@ class QuayBulk:
             ),
         )
         per = scanner.results.get((leaf.rule_id, leaf.index), {})
-        from analyzer.engine.scanner import GROUPS_MAX
-
         if len(set(per) | set(order)) > GROUPS_MAX:
             # groups would spill into "(other)": take every hit one by one, in line order
             self._flush_lasts(leaf)
@@ -1102,8 +1087,6 @@ class QuayBulk:
         b_list: list[tuple[int, Record]],
     ) -> None:
         """The hits of one group in one block: the order-bound ones one by one, the rest summed."""
-        from analyzer.engine.scanner import Accumulator
-
         scanner = self.scanner
         per = scanner.results.setdefault((leaf.rule_id, leaf.index), {})
         pending = self._lasts.pop((leaf.rule_id, leaf.index, group), None)
@@ -1171,11 +1154,8 @@ class QuayBulk:
         per_key = np.bincount(keys)  # keys are small: no sort needed
         for c in np.flatnonzero(per_key).tolist():
             acc.programs[self.classifier.programs[c]] += int(per_key[c])
-        for t in (_time(int(ms.min())), _time(int(ms.max()))):
-            if acc.first_time is None or t < acc.first_time:
-                acc.first_time = t
-            if acc.last_time is None or t > acc.last_time:
-                acc.last_time = t
+        widen(acc, _time(int(ms.min())))
+        widen(acc, _time(int(ms.max())))
         if leaf.within_s is not None:
             secs, cnts = np.unique(_seconds(ms), return_counts=True)
             for sec, cnt in zip(secs.tolist(), cnts.tolist(), strict=True):

@@ -40,24 +40,9 @@ QS_EXPORT int64_t qs_abi(void) { return QS_ABI; }
 /* The SHA-256 of this file's text when it was built, so a stale build is never used. */
 QS_EXPORT const char *qs_source_hash(void) { return QS_SOURCE_HASH; }
 
-/* Offsets of the newlines in buf[0:size], at most cap of them; returns how many there are. */
-QS_EXPORT int64_t qs_newlines(const uint8_t *buf, int64_t size, int64_t *ends, int64_t cap) {
-    int64_t n = 0;
-    const uint8_t *p = buf;
-    const uint8_t *end = buf + size;
-    while (p < end) {
-        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
-        if (nl == NULL) break;
-        if (n < cap) ends[n] = nl - buf;
-        n++;
-        p = nl + 1;
-    }
-    return n;
-}
-
 /*
  * The newlines of buf[0:size] (at most cap offsets stored) and, in the same pass, whether a
- * carriage return occurs (*cr): what the block cutter needs before it hands a block on.
+ * carriage return occurs (*cr), which the block cutter must know before it hands a block on.
  * Returns the number of newlines.
  */
 QS_EXPORT int64_t qs_newlines_cr(const uint8_t *buf, int64_t size, int64_t *ends, int64_t cap,

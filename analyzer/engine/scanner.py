@@ -44,6 +44,14 @@ def _as_set(value: Any) -> frozenset[str] | None:
     return frozenset(value)
 
 
+
+def widen(span: Any, t: datetime) -> None:
+    """Stretch the first/last time of a file's statistics or of a condition's matches to t."""
+    if span.first_time is None or t < span.first_time:
+        span.first_time = t
+    if span.last_time is None or t > span.last_time:
+        span.last_time = t
+
 @dataclass(slots=True)
 class LogLeaf:
     """One log condition of one rule, ready for the scan."""
@@ -147,10 +155,7 @@ class Accumulator:
             self.programs[program] += 1
         t = hit.time
         if t is not None:
-            if self.first_time is None or t < self.first_time:
-                self.first_time = t
-            if self.last_time is None or t > self.last_time:
-                self.last_time = t
+            widen(self, t)
             if keep_seconds:
                 self.count_second(int(t.timestamp()))
 
@@ -397,10 +402,7 @@ class LogScanner:
         stats.records += 1
         t = rec.time
         if t is not None:
-            if stats.first_time is None or t < stats.first_time:
-                stats.first_time = t
-            if stats.last_time is None or t > stats.last_time:
-                stats.last_time = t
+            widen(stats, t)
         if rec.level:
             stats.levels[rec.level] += 1
         if rec.program:

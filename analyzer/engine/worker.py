@@ -139,7 +139,8 @@ class _Child:
             lib, ptr, size = self.lib, self.base + start, length - PAD
             clean = int(lib.qs_clean(ptr, size))
             starts, ends, key, ms, body, cls, level, access, state = _arrays(self.shm, slot)
-            n = lib.qs_newlines(ptr, size, ends.ctypes.data, MAX_LINES)
+            cr = ctypes.c_int32()  # known from `clean` already
+            n = lib.qs_newlines_cr(ptr, size, ends.ctypes.data, MAX_LINES, ctypes.byref(cr))
             if n <= MAX_LINES:
                 blob, offsets, keys = self.packed
                 lib.qs_classify(
@@ -201,7 +202,6 @@ class BlockWorker:
         self.pid = pid
         self._requests = req_w
         self._answers = ans_r
-        self._sizes: dict[int, int] = {}
 
     def submit(self, padded: bytes, keys: tuple[bytes, np.ndarray, int] | None = None) -> int | None:
         """Hand a block over (with the classifier's prefixes); its ticket, or None when the
@@ -224,7 +224,6 @@ class BlockWorker:
             self.alive = False
             self.free.append(slot)
             return None
-        self._sizes[slot] = len(padded)
         return slot
 
     def collect(self, ticket: int) -> Answer | None:

@@ -176,7 +176,7 @@ def nginx_both(lines: list[bytes], monkeypatch: pytest.MonkeyPatch) -> tuple[Lin
         bulk = QuayBulk.__new__(QuayBulk)
         bulk._clf_times = {}
         out = c.classify_arrays(padded, clean)
-        bulk._nginx(padded, out)
+        bulk._nginx_read(padded, out, bulk._nginx_candidates(padded, out))
         results.append(out)
     monkeypatch.delenv("ANALYZER_NATIVE")
     native.reset()
